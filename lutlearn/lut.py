@@ -1,0 +1,96 @@
+"""The LUT3D object: a lattice of output colours over an input domain."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from lutlearn import interp
+from lutlearn.chart import identity_grid
+from lutlearn.errors import LutlearnError, ShapeError
+
+__all__ = ["LUT3D"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LUT3D:
+    """A 3D lookup table.
+
+    Attributes:
+        table: float32 (N, N, N, 3) indexed [b, g, r] (C-order flattening is .cube order).
+        title: a name, written as the .cube TITLE.
+        domain_min: (3,) input value of the first node per channel (RGB), default 0.
+        domain_max: (3,) input value of the last node per channel (RGB), default 1.
+
+    >>> lut = LUT3D.identity(5)
+    >>> lut.apply(np.array([0.2, 0.5, 0.9], np.float32)).round(6).tolist()
+    [0.2, 0.5, 0.9]
+    """
+
+    table: np.ndarray
+    title: str = ""
+    domain_min: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3, np.float32))
+    domain_max: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(3, np.float32))
+
+    def __post_init__(self):
+        t = np.asarray(self.table, dtype=np.float32)
+        if t.ndim != 4 or t.shape[-1] != 3 or not (t.shape[0] == t.shape[1] == t.shape[2]):
+            raise ShapeError(f"a LUT table has shape (N, N, N, 3), got {t.shape}")
+        if not 2 <= t.shape[0] <= 256:
+            raise ShapeError(f"LUT size must be in 2..256, got {t.shape[0]}")
+        if not np.isfinite(t).all():
+            raise LutlearnError("LUT table holds NaN or infinite values")
+        lo = np.broadcast_to(np.asarray(self.domain_min, np.float32), (3,)).copy()
+        hi = np.broadcast_to(np.asarray(self.domain_max, np.float32), (3,)).copy()
+        if not (hi > lo).all():
+            raise LutlearnError(f"LUT domain max {hi.tolist()} must exceed min {lo.tolist()}")
+        object.__setattr__(self, "table", np.ascontiguousarray(t))
+        object.__setattr__(self, "domain_min", lo)
+        object.__setattr__(self, "domain_max", hi)
+
+    @property
+    def size(self) -> int:
+        """Nodes per axis."""
+        return self.table.shape[0]
+
+    @property
+    def has_default_domain(self) -> bool:
+        return bool((self.domain_min == 0).all() and (self.domain_max == 1).all())
+
+    @classmethod
+    def identity(cls, size: int = 33, title: str = "") -> "LUT3D":
+        """The identity LUT of ``size`` nodes per axis."""
+        return cls(identity_grid(size), title=title)
+
+    @classmethod
+    def bake(cls, fn: Callable[[np.ndarray], np.ndarray], size: int = 33, title: str = "") -> "LUT3D":
+        """Sample ``fn`` (float32 (M, 3) -> (M, 3)) at the nodes of a ``size``³ lattice."""
+        grid = identity_grid(size)
+        out = np.asarray(fn(grid.reshape(-1, 3)), dtype=np.float32).reshape(grid.shape)
+        return cls(out, title=title)
+
+    def apply(self, rgb: np.ndarray, method: str = "tetrahedral") -> np.ndarray:
+        """Apply the LUT to float colours.
+
+        Args:
+            rgb: float array (..., 3), RGB.
+            method: "tetrahedral" (default) or "trilinear".
+
+        Returns:
+            float32 array of the same shape.
+        """
+        rgb = np.asarray(rgb, dtype=np.float32)
+        if rgb.shape[-1:] != (3,):
+            raise ShapeError(f"expected colours of shape (..., 3), got {rgb.shape}")
+        if method not in interp.METHODS:
+            raise LutlearnError(f"interpolation must be one of {sorted(interp.METHODS)}, got {method!r}")
+        points = rgb.reshape(-1, 3)
+        if not self.has_default_domain:
+            points = (points - self.domain_min) / (self.domain_max - self.domain_min)
+        return interp.METHODS[method](self.table, points).reshape(rgb.shape)
+
+    def __str__(self) -> str:
+        dom = "" if self.has_default_domain else f", domain {self.domain_min.tolist()}..{self.domain_max.tolist()}"
+        return f"LUT3D {self.title!r}: {self.size}^3 nodes{dom}"
