@@ -32,8 +32,8 @@ class Progress:
             filled = int(24 * self.done / self.total)
             bar = "#" * filled + " " * (24 - filled)
             self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {info} ETA {eta:.0f}s\x1b[K")
-        else:
-            self.stream.write(f"{self.label} {self.done}/{self.total} {info} ({elapsed:.1f}s)\n")
+        elif self.done % max(self.total // 20, 1) == 0 or self.done == self.total or self.done <= 1:
+            self.stream.write(f"{self.label} {self.done}/{self.total} {info} ({elapsed:.1f}s)\n")  # logs: ~20 lines
         self.stream.flush()
 
     def close(self, info: str = "") -> None:

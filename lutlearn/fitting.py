@@ -1,0 +1,156 @@
+"""File-level fitting: image pairs in, LUTs and model files out (what ``lutlearn fit`` wraps)."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lutlearn import __version__
+from lutlearn.errors import LutlearnError
+from lutlearn.formats import write_lut
+from lutlearn.imageio import check_output_path
+from lutlearn.metrics import delta_e2000, summarise_delta_e
+from lutlearn.model import MLPSpec
+from lutlearn.modelfile import MODEL_EXTENSION, LearnedModel, save_model
+from lutlearn.pairs import Samples, load_pairs
+from lutlearn.train import FitConfig, FitResult, fit
+
+__all__ = ["FitSummary", "fit_files", "export", "evaluate", "OUTPUT_KINDS"]
+
+OUTPUT_KINDS = {".cube": ".cube 3D LUT", ".png": "Hald CLUT PNG", ".tif": "Hald CLUT TIFF",
+                ".tiff": "Hald CLUT TIFF", MODEL_EXTENSION: "learned model"}
+_EVAL_MAX = 200_000
+
+
+@dataclasses.dataclass
+class FitSummary:
+    """The outcome of :func:`fit_files`.
+
+    Attributes:
+        model: the trained model (metadata filled in).
+        result: the raw :class:`~lutlearn.train.FitResult`.
+        delta_e: ΔE2000 on held-out samples: {"mean", "p95", "max"}.
+        outputs: paths written.
+        seconds: wall time from reading the inputs to the last file written.
+    """
+
+    model: LearnedModel
+    result: FitResult
+    delta_e: dict
+    outputs: list
+    seconds: float
+    samples: Samples | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "outputs": [str(p) for p in self.outputs],
+            "delta_e2000": self.delta_e,
+            "samples": self.model.metadata.get("samples"),
+            "epochs": len(self.result.train_loss),
+            "best_epoch": self.result.best_epoch,
+            "interrupted": self.result.interrupted,
+            "seconds": round(self.seconds, 3),
+            "model": self.model.spec.describe(),
+            "notes": list(self.result.notes),
+        }
+
+
+def check_outputs(outputs, inputs) -> list[Path]:
+    """Validate output paths before any work: known extensions, not an input, directory exists."""
+    if not outputs:
+        raise LutlearnError("no output given: pass --out NAME.cube (or .png for a Hald, .npz for the model)")
+    paths = []
+    for out in outputs:
+        out = Path(out)
+        if out.suffix.lower() not in OUTPUT_KINDS:
+            raise LutlearnError(f"{out}: unknown output type {out.suffix!r}; use {', '.join(OUTPUT_KINDS)}")
+        check_output_path(out, inputs)
+        parent = out.parent if str(out.parent) else Path(".")
+        if not parent.is_dir():
+            raise LutlearnError(f"{out}: directory {parent} does not exist")
+        paths.append(out)
+    return paths
+
+
+def evaluate(model: LearnedModel, samples: Samples, idx: np.ndarray, seed: int = 0) -> dict:
+    """ΔE2000 of the model (clipped output) on ``samples[idx]``, weighted by pixel count."""
+    if len(idx) > _EVAL_MAX:
+        idx = np.random.default_rng(seed).choice(idx, _EVAL_MAX, replace=False)
+    pred = model.apply(samples.x[idx])
+    return summarise_delta_e(delta_e2000(pred, samples.y[idx]), samples.w[idx])
+
+
+def export(model: LearnedModel, outputs, size: int = 33, hald_level: int = 8, title: str = "") -> list[Path]:
+    """Write the model to each output, by extension: .cube, Hald .png/.tif, model .npz."""
+    written = []
+    for out in outputs:
+        out = Path(out)
+        ext = out.suffix.lower()
+        if ext == MODEL_EXTENSION:
+            written.append(save_model(model, out))
+        elif ext == ".cube":
+            written.append(write_lut(model.bake(size, title=title or out.stem), out))
+        else:
+            written.append(write_lut(model.bake(hald_level * hald_level, title=title or out.stem), out))
+    return written
+
+
+def fit_files(pairs, outputs, *, spec: MLPSpec = MLPSpec(), config: FitConfig = FitConfig(), size: int = 33,
+              hald_level: int = 8, match_size: bool = False, title: str = "", progress=None,
+              report: str | Path | None = None, log=None) -> FitSummary:
+    """Learn a look from before/after image pairs and write it out.
+
+    Args:
+        pairs: sequence of (before_path, after_path).
+        outputs: paths to write; the kind follows the extension (see OUTPUT_KINDS).
+        spec, config: model architecture and training settings.
+        size: .cube nodes per axis (2..256).
+        hald_level: level of Hald image outputs (2..16).
+        match_size: resample after images whose size differs.
+        title: LUT title (default: each output's file stem).
+        progress: per-epoch callback, see :func:`lutlearn.train.fit`.
+        report: optional path of a PNG report figure.
+        log: optional callable(str) for stage messages (stderr in the CLI).
+
+    Returns:
+        A :class:`FitSummary`.
+    """
+    t0 = time.perf_counter()
+    log = log or (lambda msg: None)
+    inputs = [p for pair in pairs for p in pair]
+    outputs = check_outputs(list(outputs) + ([report] if report else []), inputs)[: len(outputs)]
+    if not 2 <= size <= 256:
+        raise LutlearnError(f"--size must be in 2..256, got {size}")
+    samples = load_pairs(pairs, match_size=match_size)
+    log(f"paired {samples.pixels} pixels into {len(samples)} distinct colours ({time.perf_counter() - t0:.1f}s)")
+    result = fit(samples, spec, config, progress=progress)
+    delta_e = evaluate(result.model, samples, result.val_idx, config.seed)
+    model = dataclasses.replace(result.model, metadata=_metadata(samples, result, config, delta_e, title))
+    written = export(model, outputs, size, hald_level, title)
+    if report:
+        from lutlearn.report import write_report
+
+        written.append(write_report(report, model, result, samples, pairs))
+    return FitSummary(model, result, delta_e, written, time.perf_counter() - t0, samples)
+
+
+def _metadata(samples: Samples, result: FitResult, config: FitConfig, delta_e: dict, title: str) -> dict:
+    import jax
+
+    return {
+        "name": title,
+        "inputs": list(samples.sources),
+        "samples": len(samples),
+        "pixels": samples.pixels,
+        "metrics": {"delta_e2000_heldout": delta_e, "val_mse": min(result.val_loss, default=None),
+                    "epochs": len(result.train_loss), "best_epoch": result.best_epoch},
+        "training": {**config._asdict(), "seconds": round(result.seconds, 3), "interrupted": result.interrupted,
+                     "notes": list(result.notes)},
+        "versions": {"lutlearn": __version__, "jax": jax.__version__, "numpy": np.__version__,
+                     "python": platform.python_version()},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }

@@ -1,0 +1,215 @@
+"""The colour model: a small MLP RGB -> RGB, optionally with a residual correction lattice.
+
+The model is a pure function of a parameter pytree::
+
+    params = {"w": [W1, W2, ...], "b": [b1, b2, ...]}          # W_k (fan_in, fan_out), b_k (fan_out,)
+    params["lattice"] = residual (L, L, L, 3) indexed [b, g, r]   # only when spec.lattice > 0
+
+and a static :class:`MLPSpec`. Inputs are sRGB in [0, 1]; the network sees them
+centred as ``2 x - 1``. Hidden units use ``spec.hidden_activation`` (default
+sigmoid), the output unit ``spec.output_activation`` (default ReLU: the product
+owner's 3-32-3 design). With a lattice, the output is ``mlp(x) + trilinear(lattice, x)``:
+the MLP carries the smooth global shape, the lattice the fine detail a small
+network cannot.
+
+Every function takes an ``xp`` argument (numpy or jax.numpy), so the same code
+trains under jit and predicts with plain numpy.
+
+A ReLU output unit whose pre-activation is negative for every input is dead:
+its gradient is zero and it never recovers. :func:`init` starts every output
+bias at the target mean, so each output unit is alive on the whole cube, and
+:func:`dead_outputs` lets the trainer detect and revive one that dies.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from lutlearn.errors import LutlearnError
+
+__all__ = ["MLPSpec", "init", "forward", "preactivation", "dead_outputs", "parse_hidden", "count_params"]
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+
+
+class MLPSpec(NamedTuple):
+    """Static architecture of a colour model.
+
+    Attributes:
+        hidden: hidden layer widths, e.g. (32,) or (64, 64).
+        hidden_activation: "sigmoid" (default), "tanh" or "relu".
+        output_activation: "relu" (default) or "identity".
+        lattice: nodes per axis of the residual correction lattice; 0 = none.
+    """
+
+    hidden: tuple[int, ...] = (32,)
+    hidden_activation: str = "sigmoid"
+    output_activation: str = "relu"
+    lattice: int = 0
+
+    def validate(self) -> "MLPSpec":
+        if not self.hidden or any(int(h) < 1 for h in self.hidden):
+            raise LutlearnError(f"hidden layer widths must be positive integers, got {self.hidden}")
+        if self.hidden_activation not in ACTIVATIONS or self.output_activation not in ("relu", "identity"):
+            raise LutlearnError(
+                f"unknown activation ({self.hidden_activation!r}, {self.output_activation!r}); "
+                f"hidden: {', '.join(ACTIVATIONS)}; output: relu, identity"
+            )
+        if self.lattice and not 2 <= self.lattice <= 129:
+            raise LutlearnError(f"lattice size must be 0 (none) or in 2..129, got {self.lattice}")
+        return self
+
+    def describe(self) -> str:
+        sizes = "-".join(str(v) for v in (3, *self.hidden, 3))
+        extra = f" + {self.lattice}^3 lattice" if self.lattice else ""
+        return f"MLP {sizes} ({self.hidden_activation} hidden, {self.output_activation} output){extra}"
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """'64,64' -> (64, 64)."""
+    try:
+        sizes = tuple(int(v) for v in str(text).replace(" ", "").split(",") if v)
+    except ValueError:
+        sizes = ()
+    if not sizes or any(s < 1 or s > 4096 for s in sizes):
+        raise LutlearnError(f"--hidden takes comma-separated layer widths like 32 or 64,64; got {text!r}")
+    return sizes
+
+
+def init(key, spec: MLPSpec, y_mean=None) -> dict:
+    """Random initial parameters.
+
+    Args:
+        key: a ``jax.random`` key.
+        spec: the architecture.
+        y_mean: (3,) mean target colour; the output bias starts there (at
+            least 0.05) so that no ReLU output unit starts dead.
+
+    Returns:
+        The parameter pytree (jax arrays, float32).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    sizes = (3, *spec.hidden, 3)
+    keys = jax.random.split(key, len(sizes) - 1)
+    ws, bs = [], []
+    n_layers = len(sizes) - 1
+    for i, (k, fan_in, fan_out) in enumerate(zip(keys, sizes[:-1], sizes[1:])):
+        # Hidden sigmoid layers get a wider start (the logistic's slope is 1/4);
+        # the output layer starts small so the output sits near its bias.
+        gain = 0.1 if i == n_layers - 1 else (4.0 if spec.hidden_activation == "sigmoid" else 1.0)
+        ws.append(gain * jax.random.normal(k, (fan_in, fan_out), jnp.float32) / jnp.sqrt(fan_in))
+        bs.append(jnp.zeros((fan_out,), jnp.float32))
+    mean = jnp.full((3,), 0.5, jnp.float32) if y_mean is None else jnp.asarray(y_mean, jnp.float32)
+    params = {"w": ws, "b": bs}
+    if spec.output_activation == "relu":
+        params = _alive_output(params, spec, jnp.maximum(mean, 0.05))
+    else:
+        params["b"][-1] = mean
+    if spec.lattice:
+        params["lattice"] = jnp.zeros((spec.lattice,) * 3 + (3,), jnp.float32)
+    return params
+
+
+def _alive_output(params: dict, spec: MLPSpec, target):
+    """Set the output layer so each unit's pre-activation is centred on ``target`` (3,) and
+    stays above target/2 on a 9³ probe grid of the cube: no ReLU output starts dead."""
+    import jax.numpy as jnp
+
+    from lutlearn.chart import identity_grid
+
+    probe = jnp.asarray(identity_grid(9).reshape(-1, 3))
+    params["b"][-1] = jnp.zeros(3, jnp.float32)
+    centred = preactivation(params, probe, spec, jnp)
+    centred = centred - centred.mean(axis=0)
+    spread = jnp.maximum(-centred.min(axis=0), 1e-12)
+    scale = jnp.minimum(1.0, 0.5 * target / spread)
+    params["w"][-1] = params["w"][-1] * scale
+    params["b"][-1] = target - (preactivation(params, probe, spec, jnp).mean(axis=0))
+    return params
+
+
+def _activation(name, xp):
+    if name == "sigmoid":
+        if xp is np:
+            return lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+        import jax
+
+        return jax.nn.sigmoid
+    return {
+        "tanh": xp.tanh,
+        "relu": lambda z: xp.maximum(z, 0),
+        "identity": lambda z: z,
+    }[name]
+
+
+def preactivation(params: dict, x, spec: MLPSpec, xp=np):
+    """The output layer's pre-activation (M, 3) for inputs ``x`` (M, 3)."""
+    act = _activation(spec.hidden_activation, xp)
+    h = 2.0 * x - 1.0
+    for w, b in zip(params["w"][:-1], params["b"][:-1]):
+        h = act(h @ w + b)
+    return h @ params["w"][-1] + params["b"][-1]
+
+
+def forward(params: dict, x, spec: MLPSpec, xp=np):
+    """Evaluate the model.
+
+    Args:
+        params: the parameter pytree.
+        x: float32 (M, 3) sRGB inputs in [0, 1].
+        spec: the architecture.
+        xp: ``numpy`` or ``jax.numpy``.
+
+    Returns:
+        float32 (M, 3) predicted colours (not clipped).
+    """
+    out = _activation(spec.output_activation, xp)(preactivation(params, x, spec, xp))
+    if spec.lattice:
+        out = out + trilinear(params["lattice"], x, xp)
+    return out
+
+
+def trilinear(table, x, xp=np):
+    """Trilinear lookup of ``x`` (M, 3) in ``table`` (L, L, L, C) [b, g, r], clamped; xp-generic."""
+    n = table.shape[0]
+    f = xp.clip(x, 0.0, 1.0) * (n - 1)
+    lower = xp.minimum(xp.floor(f), n - 2)
+    i0, d = lower.astype(xp.int32), f - lower
+    flat = table.reshape(-1, table.shape[-1])
+    base = (i0[:, 2] * n + i0[:, 1]) * n + i0[:, 0]
+    out = 0.0
+    for corner in range(8):
+        bits = [(corner >> k) & 1 for k in range(3)]
+        w = 1.0
+        for axis, bit in enumerate(bits):
+            w = w * (d[:, axis] if bit else 1.0 - d[:, axis])
+        offset = bits[0] + bits[1] * n + bits[2] * n * n
+        out = out + w[:, None] * flat[base + offset]
+    return out
+
+
+def dead_outputs(params: dict, x, spec: MLPSpec) -> list[int]:
+    """Output channels whose ReLU is inactive for every input in ``x`` (M, 3)."""
+    if spec.output_activation != "relu":
+        return []
+    pre = np.asarray(preactivation(_to_numpy(params), np.asarray(x, np.float32), spec, np))
+    return [int(c) for c in np.flatnonzero((pre <= 0).all(axis=0))]
+
+
+def count_params(params: dict) -> int:
+    leaves = list(params["w"]) + list(params["b"]) + ([params["lattice"]] if "lattice" in params else [])
+    return int(sum(np.size(v) for v in leaves))
+
+
+def _to_numpy(params: dict) -> dict:
+    out = {"w": [np.asarray(w, np.float32) for w in params["w"]], "b": [np.asarray(b, np.float32) for b in params["b"]]}
+    if "lattice" in params:
+        out["lattice"] = np.asarray(params["lattice"], np.float32)
+    return out
+
+
+to_numpy = _to_numpy

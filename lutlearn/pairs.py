@@ -1,0 +1,165 @@
+"""Before/after image pairs -> training samples.
+
+Identical before-colours collapse into one sample that carries the mean
+after-colour and a count weight, so a 17-Mpx chart (2^24 distinct colours) and a
+24-Mpx photo (typically a few hundred thousand distinct colours) both train fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from lutlearn.errors import LutlearnError, LutlearnWarning
+from lutlearn.imageio import ImageData, read_image
+
+__all__ = ["Samples", "collapse", "pair_arrays", "load_pairs", "MIN_COLOURS"]
+
+MIN_COLOURS = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class Samples:
+    """Training samples.
+
+    Attributes:
+        x: float32 (M, 3) distinct before-colours.
+        y: float32 (M, 3) mean after-colour of each.
+        w: float32 (M,) number of pixels behind each sample.
+        sources: per pair, a dict with paths, sizes and sha256 of the files.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    sources: tuple = ()
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def pixels(self) -> int:
+        return int(self.w.sum())
+
+
+def collapse(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> Samples:
+    """Merge pixels with the same before-colour.
+
+    Colours are keyed at 16-bit precision (exact for 8-bit and 16-bit inputs);
+    when every value is a whole 8-bit code a 2^24-bin count replaces the sort.
+
+    Args:
+        x: float32 (P, 3) before-colours in [0, 1].
+        y: float32 (P, 3) after-colours.
+        w: optional (P,) pixel weights (default 1).
+
+    Returns:
+        Samples with distinct ``x``, mean ``y`` and summed ``w``.
+
+    >>> s = collapse(np.array([[0, 0, 0], [0, 0, 0], [1, 1, 1]], np.float32),
+    ...              np.array([[0, 0, 0], [0.5, 0.5, 0.5], [1, 1, 1]], np.float32))
+    >>> s.y.tolist(), s.w.tolist()
+    ([[0.25, 0.25, 0.25], [1.0, 1.0, 1.0]], [2.0, 1.0])
+    """
+    unweighted = w is None
+    w = np.ones(x.shape[0], np.float64) if w is None else np.asarray(w, np.float64)
+    codes8 = np.rint(x * 255.0)
+    if np.abs(codes8 - x * 255.0).max(initial=0.0) < 1e-3:
+        c = codes8.astype(np.int64)
+        key = c[:, 0] + (c[:, 1] << 8) + (c[:, 2] << 16)
+        if unweighted and np.bincount(key, minlength=1 << 24).max() == 1:  # all distinct, e.g. a chart
+            return Samples(x=np.asarray(x, np.float32), y=np.asarray(y, np.float32), w=np.ones(len(x), np.float32))
+        counts = np.bincount(key, weights=w, minlength=1 << 24)
+        keep = np.flatnonzero(counts)
+        inverse = None
+    else:
+        c = np.rint(np.clip(x, 0, 1) * 65535.0).astype(np.int64)
+        key = c[:, 0] + (c[:, 1] << 16) + (c[:, 2] << 32)
+        keep, inverse = np.unique(key, return_inverse=True)
+        counts = np.bincount(inverse, weights=w)
+        key = inverse
+    sums = np.stack([np.bincount(key, weights=w * y[:, ch], minlength=counts.shape[0]) for ch in range(3)], axis=1)
+    if inverse is None:
+        sums, counts = sums[keep], counts[keep]
+        xs = np.stack([keep & 255, (keep >> 8) & 255, keep >> 16], axis=1) / 255.0
+    else:
+        xs = np.stack([keep & 65535, (keep >> 16) & 65535, keep >> 32], axis=1) / 65535.0
+    return Samples(x=xs.astype(np.float32), y=(sums / counts[:, None]).astype(np.float32), w=counts.astype(np.float32))
+
+
+def pair_arrays(before: ImageData, after: ImageData, names=("before", "after"), match_size: bool = False):
+    """Matching pixels of two decoded images -> (x, y, weight) arrays (P, 3), (P, 3), (P,).
+
+    Pixels that are fully transparent in either image are left out.
+
+    Raises:
+        LutlearnError: the sizes differ (and ``match_size`` is off).
+    """
+    hb, wb = before.rgb.shape[:2]
+    ha, wa = after.rgb.shape[:2]
+    y_img = after.rgb
+    if (hb, wb) != (ha, wa):
+        if not match_size:
+            raise LutlearnError(
+                f"{names[1]}: size {wa}x{ha} differs from {names[0]} ({wb}x{hb}); "
+                "re-export it at the same size or pass --match-size to resample it"
+            )
+        y_img = _resample(y_img, (wb, hb))
+        warnings.warn(f"{names[1]}: resampled from {wa}x{ha} to {wb}x{hb} (--match-size)", LutlearnWarning, stacklevel=2)
+    x, y = before.rgb.reshape(-1, 3), y_img.reshape(-1, 3)
+    keep = None
+    for img, name in ((before, names[0]), (after, names[1])):
+        if img.alpha is not None and img.alpha.shape == (hb, wb) and (img.alpha < 1).any():
+            opaque = img.alpha.reshape(-1) > 0
+            keep = opaque if keep is None else keep & opaque
+            warnings.warn(f"{name}: alpha channel ignored; {int((~opaque).sum())} fully transparent pixels left out",
+                          LutlearnWarning, stacklevel=2)
+    if keep is not None:
+        x, y = x[keep], y[keep]
+    return x, y
+
+
+def _resample(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    shrink = size[0] < rgb.shape[1]
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
+def _describe(path: Path, image: ImageData) -> dict:
+    h = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"path": str(path), "sha256": h, "size": [image.rgb.shape[1], image.rgb.shape[0]], "bit_depth": image.bit_depth}
+
+
+def load_pairs(pairs, match_size: bool = False) -> Samples:
+    """Read before/after image pairs and collapse them into training samples.
+
+    Args:
+        pairs: sequence of (before_path, after_path).
+        match_size: resample an after image whose size differs from its before image.
+
+    Raises:
+        LutlearnError: unreadable files, mismatched sizes, too few distinct colours.
+    """
+    xs, ys, sources = [], [], []
+    for before_path, after_path in pairs:
+        before_path, after_path = Path(before_path), Path(after_path)
+        before, after = read_image(before_path), read_image(after_path)
+        for img, p in ((before, before_path), (after, after_path)):
+            for note in img.notes:
+                warnings.warn(f"{p}: {note}", LutlearnWarning, stacklevel=2)
+        x, y = pair_arrays(before, after, names=(str(before_path), str(after_path)), match_size=match_size)
+        xs.append(x)
+        ys.append(y)
+        sources.append({"before": _describe(before_path, before), "after": _describe(after_path, after)})
+    samples = collapse(np.concatenate(xs), np.concatenate(ys))
+    if len(samples) < MIN_COLOURS:
+        names = ", ".join(str(p[0]) for p in pairs)
+        raise LutlearnError(f"{names}: only {len(samples)} distinct colours; need at least {MIN_COLOURS} to learn a look")
+    return dataclasses.replace(samples, sources=tuple(sources))
+

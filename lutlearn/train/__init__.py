@@ -1,0 +1,124 @@
+"""Training: one ``fit`` entry point, one private module per backend.
+
+Both backends take the same :class:`~lutlearn.pairs.Samples` and return the
+same :class:`FitResult`, whose ``model`` is a :class:`~lutlearn.modelfile.LearnedModel`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from lutlearn.errors import LutlearnError
+from lutlearn.model import MLPSpec
+from lutlearn.pairs import Samples
+
+__all__ = ["FitConfig", "FitResult", "fit", "split_samples"]
+
+BACKENDS = ("jax", "sklearn")
+
+
+class FitConfig(NamedTuple):
+    """Training settings (numpydoc-style ranges are checked in :func:`fit`).
+
+    Attributes:
+        backend: "jax" (optax Adam, jit; default) or "sklearn" (the classic recipe).
+        max_epochs: upper bound on epochs (jax); sklearn's recipe fixes 30.
+        epoch_samples: samples drawn per epoch (jax); a full pass when the data are fewer.
+        batch_size: minibatch size (jax).
+        learning_rate: initial Adam step (jax); reduced 3x on each plateau.
+        patience: epochs without validation improvement before stopping (jax).
+        val_fraction: share of samples held out for validation and the report.
+        seed: seeds the split, the initialisation and the minibatch order.
+    """
+
+    backend: str = "jax"
+    max_epochs: int = 300
+    epoch_samples: int = 1_000_000
+    batch_size: int = 512
+    learning_rate: float = 3e-3
+    patience: int = 12
+    val_fraction: float = 0.05
+    seed: int = 0
+
+
+class FitResult(NamedTuple):
+    """What a fit returns.
+
+    Attributes:
+        model: the trained LearnedModel (best validation loss).
+        train_loss: per-epoch mean training loss (MSE in sRGB units).
+        val_loss: per-epoch validation loss.
+        best_epoch: epoch (1-based) whose parameters were kept.
+        interrupted: True when Ctrl-C stopped training early.
+        val_idx: indices into the samples held out for validation.
+        seconds: training wall time.
+        notes: what happened that the user should know (revived units, output used...).
+    """
+
+    model: object
+    train_loss: list
+    val_loss: list
+    best_epoch: int
+    interrupted: bool
+    val_idx: np.ndarray
+    seconds: float
+    notes: tuple = ()
+
+
+def split_samples(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random train/validation indices; validation is capped at 100k samples, at least 1."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    n_val = int(min(max(round(n * val_fraction), 1), 100_000)) if val_fraction > 0 else 0
+    if n - n_val < 8:
+        return order, order  # too few samples to hold any out: validate on the training set
+    return order[n_val:], order[:n_val]
+
+
+def fit(samples: Samples, spec: MLPSpec = MLPSpec(), config: FitConfig = FitConfig(),
+        progress: Callable | None = None, init_params: dict | None = None) -> FitResult:
+    """Train a colour model on ``samples``.
+
+    Args:
+        samples: collapsed before/after samples.
+        spec: architecture (default 3-32-3, sigmoid hidden, ReLU output).
+        config: training settings; ``config.backend`` picks the trainer.
+        progress: called after each epoch as ``progress(epoch, max_epochs, train_loss, val_loss)``.
+        init_params: start from these parameters instead of a random init (jax only).
+
+    Returns:
+        A :class:`FitResult`.
+
+    Raises:
+        LutlearnError: bad settings, or training produced non-finite weights.
+    """
+    _validate(spec, config)
+    if config.backend == "jax":
+        from lutlearn.train.jax_fit import fit_jax as trainer
+    else:
+        from lutlearn.train.sklearn_fit import fit_sklearn as trainer
+        if init_params is not None:
+            raise LutlearnError("init_params is only supported by the jax backend")
+    result = trainer(samples, spec, config, progress=progress, init_params=init_params)
+    leaves = result.model.params["w"] + result.model.params["b"]
+    if not all(np.isfinite(np.asarray(v)).all() for v in leaves):
+        raise LutlearnError("training produced non-finite weights; check the inputs for extreme values")
+    return result
+
+
+def _validate(spec: MLPSpec, config: FitConfig) -> None:
+    spec.validate()
+    if config.backend not in BACKENDS:
+        raise LutlearnError(f"backend must be one of {', '.join(BACKENDS)}; got {config.backend!r}")
+    checks = [
+        ("max_epochs", config.max_epochs >= 1), ("epoch_samples", config.epoch_samples >= 1),
+        ("batch_size", config.batch_size >= 1), ("learning_rate", config.learning_rate > 0),
+        ("patience", config.patience >= 1), ("val_fraction", 0 <= config.val_fraction < 0.5),
+    ]
+    for name, ok in checks:
+        if not ok:
+            raise LutlearnError(f"the {name!r} setting is out of range: got {getattr(config, name)!r}")
+    if config.backend == "sklearn" and (spec.lattice or spec.hidden_activation != "sigmoid"):
+        raise LutlearnError("the sklearn backend trains the classic recipe only: sigmoid hidden units, no lattice")

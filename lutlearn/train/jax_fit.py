@@ -1,0 +1,136 @@
+"""The JAX/optax trainer: Adam, jit-compiled epochs of minibatch steps, early stopping.
+
+One epoch is one call of a jitted function that ``lax.scan``s over minibatches,
+so Python runs once per epoch, on CPU or GPU alike. The learning rate drops 3x
+whenever validation loss stalls for ``patience // 3`` epochs (via
+``optax.inject_hyperparams``, without recompiling); training stops after
+``patience`` epochs without improvement or when the rate has fallen 1000x.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+from lutlearn.errors import LutlearnWarning
+from lutlearn.model import MLPSpec, forward, init, preactivation, to_numpy
+from lutlearn.modelfile import LearnedModel
+
+__all__ = ["fit_jax"]
+
+
+def _loss(params, x, y, w, spec):
+    import jax.numpy as jnp
+
+    err = forward(params, x, spec, jnp) - y
+    return jnp.sum(w[:, None] * err * err) / (3.0 * jnp.sum(w))
+
+
+def _make_fns(spec: MLPSpec, optimizer):
+    import jax
+    import optax
+
+    def step(carry, batch):
+        params, opt_state = carry
+        x, y, w = batch
+        loss, grads = jax.value_and_grad(_loss)(params, x, y, w, spec)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), loss
+
+    @jax.jit
+    def run_epoch(params, opt_state, x, y, w, idx):
+        batches = (x[idx], y[idx], w[idx])  # idx: (steps, batch)
+        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), batches)
+        return params, opt_state, losses.mean()
+
+    @jax.jit
+    def evaluate(params, x, y, w):
+        pre = preactivation(params, x, spec, jax.numpy)
+        return _loss(params, x, y, w, spec), (pre <= 0).all(axis=0)
+
+    return run_epoch, evaluate
+
+
+def fit_jax(samples, spec: MLPSpec, config, progress=None, init_params=None):
+    """Train with optax Adam; see :func:`lutlearn.train.fit`."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from lutlearn.train import FitResult, split_samples
+
+    t0 = time.perf_counter()
+    train_idx, val_idx = split_samples(len(samples), config.val_fraction, config.seed)
+    x, y, w = (jnp.asarray(a) for a in (samples.x, samples.y, samples.w))
+    xt, yt, wt = x[train_idx], y[train_idx], w[train_idx]
+    xv, yv, wv = x[val_idx], y[val_idx], w[val_idx]
+    key_init, key_order = jax.random.split(jax.random.PRNGKey(config.seed))
+    y_mean = np.average(samples.y[train_idx], axis=0, weights=samples.w[train_idx])
+    params = init(key_init, spec, y_mean) if init_params is None else jax.tree_util.tree_map(jnp.asarray, init_params)
+    optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=config.learning_rate)
+    opt_state = optimizer.init(params)
+    run_epoch, evaluate = _make_fns(spec, optimizer)
+
+    n = len(train_idx)
+    batch = min(config.batch_size, n)
+    steps = max(min(config.epoch_samples, n) // batch, 1)
+    lr, best, best_params, best_epoch, stall = config.learning_rate, np.inf, params, 0, 0
+    train_curve, val_curve, notes, interrupted = [], [], [], False
+    try:
+        for epoch in range(1, config.max_epochs + 1):
+            key_order, k = jax.random.split(key_order)
+            if n <= config.epoch_samples:  # a full pass in random order
+                idx = jax.random.permutation(k, n)[: steps * batch].reshape(steps, batch)
+            else:  # large data: draw the epoch's samples (a permutation of millions is slow)
+                idx = jax.random.randint(k, (steps, batch), 0, n)
+            params, opt_state, train_loss = run_epoch(params, opt_state, xt, yt, wt, idx)
+            val_loss, dead = evaluate(params, xv, yv, wv)
+            train_loss, val_loss, dead = float(train_loss), float(val_loss), np.asarray(dead)
+            if not np.isfinite(train_loss):
+                notes.append(f"training diverged at epoch {epoch}; kept epoch {best_epoch}")
+                break
+            if dead.any():
+                params, opt_state = _revive(params, opt_state, dead, xv, samples.y[val_idx], spec, optimizer, notes, epoch)
+            train_curve.append(train_loss)
+            val_curve.append(val_loss)
+            if val_loss < best * (1 - 1e-4):
+                best, best_params, best_epoch, stall = val_loss, params, epoch, 0
+            else:
+                stall += 1
+                if stall % max(config.patience // 3, 1) == 0:
+                    lr /= 3.0
+                    opt_state.hyperparams["learning_rate"] = jnp.asarray(lr)
+            if progress:
+                progress(epoch, config.max_epochs, train_loss, val_loss)
+            if stall >= config.patience or lr < config.learning_rate * 1e-3:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+        notes.append(f"interrupted at epoch {len(train_curve) + 1}; kept the best model so far (epoch {best_epoch})")
+    model = LearnedModel(spec=spec, params=to_numpy(best_params))
+    return FitResult(model, train_curve, val_curve, best_epoch, interrupted, val_idx,
+                     time.perf_counter() - t0, tuple(notes))
+
+
+def _revive(params, opt_state, dead, xv, yv, spec, optimizer, notes, epoch):
+    """Shift the bias of dead ReLU output units so they are active on about half the inputs."""
+    import jax.numpy as jnp
+
+    pre = np.asarray(preactivation(params, xv, spec, jnp))
+    bias = np.array(params["b"][-1])
+    revived = []
+    for c in np.flatnonzero(dead):
+        if yv[:, c].mean() > 1e-3:  # a channel whose target is black everywhere may rightly stay at zero
+            bias[c] += yv[:, c].mean() - np.median(pre[:, c])
+            revived.append("RGB"[c])
+    if not revived:
+        return params, opt_state
+    msg = f"output unit(s) {', '.join(revived)} died (ReLU inactive on every input) at epoch {epoch}; revived"
+    warnings.warn(msg, LutlearnWarning, stacklevel=3)
+    notes.append(msg)
+    params = {**params, "b": [*params["b"][:-1], jnp.asarray(bias)]}
+    fresh = optimizer.init(params)  # the old moments point the dead unit further down
+    fresh.hyperparams["learning_rate"] = opt_state.hyperparams["learning_rate"]
+    return params, fresh
