@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import os
 import tempfile
 import warnings
@@ -55,7 +56,7 @@ class ImageData:
     notes: tuple[str, ...] = ()
 
 
-def read_image(path: str | os.PathLike) -> ImageData:
+def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
     """Read an image file into float32 RGB.
 
     Palette, grey, grey+alpha, RGBA and CMYK files are converted explicitly;
@@ -64,6 +65,9 @@ def read_image(path: str | os.PathLike) -> ImageData:
 
     Args:
         path: PNG, JPEG, TIFF (8/16-bit integer or 32-bit float), BMP, WebP...
+        codes: when True, ``rgb`` (H, W, 3) and ``alpha`` (H, W) hold the file's
+            own integer codes (uint8 or uint16, float32 for float TIFFs), which
+            takes a quarter (8-bit) or half (16-bit) of the memory of floats.
 
     Returns:
         An :class:`ImageData`.
@@ -75,14 +79,19 @@ def read_image(path: str | os.PathLike) -> ImageData:
     path = Path(path)
     if not path.is_file():
         raise ImageReadError(f"{path}: no such file")
-    data = path.read_bytes()
+    data = None
+    with open(path, "rb") as f:
+        if f.read(4) in (b"II*\x00", b"MM\x00*"):  # TIFF: decode with pixels as stored
+            from lutlearn.imageio_meta import tiff_as_stored
+
+            data = tiff_as_stored(path.read_bytes())
     try:
-        with Image.open(path) as im:
-            meta = _metadata(im)
+        with Image.open(path if data is None else io.BytesIO(data)) as im:
+            meta = _metadata(im, path)
             high_bit = _is_high_bit(im)
             im.load()  # decodes everything: a truncated file fails here
             if not high_bit:
-                rgb, alpha, depth, notes = _from_pillow(im)
+                rgb, alpha, depth, notes = _from_pillow(im, codes)
     except UnidentifiedImageError:
         if path.suffix.lower() not in {".tif", ".tiff"}:
             raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
@@ -90,8 +99,8 @@ def read_image(path: str | os.PathLike) -> ImageData:
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageReadError(f"{path}: cannot decode image ({_short(e)})") from None
     if high_bit:
-        rgb, alpha, depth, notes = _from_opencv(path, data)
-    if not (np.isfinite(rgb).all() and (alpha is None or np.isfinite(alpha).all())):
+        rgb, alpha, depth, notes = _from_opencv(path, path.read_bytes() if data is None else data, codes)
+    if rgb.dtype.kind == "f" and not (np.isfinite(rgb).all() and (alpha is None or np.isfinite(alpha).all())):
         bad = int((~np.isfinite(rgb)).any(axis=-1).sum())
         raise ImageReadError(f"{path}: {bad} pixels hold NaN or infinite values")
     return ImageData(rgb=rgb, alpha=alpha, bit_depth=depth, notes=notes, **meta)
@@ -101,12 +110,14 @@ def _short(e: Exception) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-def _metadata(im: Image.Image) -> dict:
+def _metadata(im: Image.Image, path: Path) -> dict:
+    from lutlearn.imageio_meta import tiff_exif
+
     dpi = im.info.get("dpi")
     return {
         "format": im.format or "PNG",
         "icc_profile": im.info.get("icc_profile") or None,
-        "exif": im.info.get("exif") or None,
+        "exif": (tiff_exif(path) if im.format == "TIFF" else im.info.get("exif")) or None,
         "dpi": tuple(float(v) for v in dpi) if dpi else None,
     }
 
@@ -120,7 +131,7 @@ def _is_high_bit(im: Image.Image) -> bool:
     return isinstance(rawmode, str) and ("16" in rawmode or rawmode.endswith("F"))
 
 
-def _from_pillow(im: Image.Image):
+def _from_pillow(im: Image.Image, codes: bool = False):
     notes: list[str] = []
     mode = im.mode
     if mode == "P" or mode == "PA":
@@ -133,21 +144,21 @@ def _from_pillow(im: Image.Image):
     alpha = None
     if mode in ("LA", "La", "RGBA", "RGBa"):
         arr = np.asarray(im.convert("RGBA" if mode.startswith("RGB") else "LA"))
-        alpha = arr[..., -1].astype(np.float32) / 255.0
+        alpha = arr[..., -1] if codes else arr[..., -1].astype(np.float32) / 255.0
         arr = arr[..., :-1]
     elif mode in ("RGB", "RGBX", "YCbCr", "HSV", "LAB"):
         if mode != "RGB":
             notes.append(f"{mode} converted to RGB")
-        arr = np.asarray(im.convert("RGB"))
+        arr = np.asarray(im if mode == "RGB" else im.convert("RGB"))  # no copy of an RGB image
     elif mode in _GREY_MODES:
         arr = np.asarray(im.convert("L") if mode == "1" else im)
     else:
         raise ImageReadError(f"unsupported image mode {mode!r}")
-    rgb, depth = _normalise(arr)
+    rgb, depth = _normalise(arr, codes)
     return rgb, alpha, depth, tuple(notes)
 
 
-def _from_opencv(path: Path, data: bytes):
+def _from_opencv(path: Path, data: bytes, codes: bool = False):
     import cv2
 
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
@@ -158,14 +169,21 @@ def _from_opencv(path: Path, data: bytes):
         if arr.shape[2] == 4:
             alpha = arr[..., 3]
         arr = arr[..., 2::-1]  # BGR(A) -> RGB
-    rgb, depth = _normalise(arr)
+    del data
+    rgb, depth = _normalise(arr, codes)
     if alpha is not None:
-        alpha = _normalise(alpha)[0][..., 0]
+        alpha = _normalise(alpha, codes)[0][..., 0]
     return rgb, alpha, depth, ()
 
 
-def _normalise(arr: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer or float pixels (H, W[, C]) -> float32 (H, W, 3) and bit depth."""
+def _normalise(arr: np.ndarray, codes: bool = False) -> tuple[np.ndarray, int]:
+    """Integer or float pixels (H, W[, C]) -> float32 (H, W, 3) and bit depth.
+
+    With ``codes``, uint8/uint16/float32 data keeps its type and values.
+    """
+    if codes and arr.dtype in (np.uint8, np.uint16, np.float32):
+        depth = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16}.get(arr.dtype, 32)
+        return (np.repeat(arr[..., None], 3, axis=-1) if arr.ndim == 2 else arr), depth
     if arr.dtype == np.uint8:
         out, depth = arr.astype(np.float32) / np.float32(255.0), 8
     elif arr.dtype in (np.uint16, np.int32, np.uint32):
@@ -204,10 +222,13 @@ def write_image(
 
     Args:
         path: output path; the format follows the extension.
-        rgb: float array (H, W, 3), nominally [0, 1].
+        rgb: float array (H, W, 3), nominally [0, 1]; or the integer codes
+            themselves, uint8 for ``bit_depth`` 8 or uint16 for 16, written as is.
         bit_depth: 8 or 16 (16 only for PNG and TIFF).
-        alpha: optional float (H, W) alpha, written as a fourth channel.
-        icc_profile, exif, dpi: metadata to embed (EXIF only for 8-bit files).
+        alpha: optional (H, W) alpha, float in [0, 1] or integer codes like
+            ``rgb``, written as a fourth channel (JPEG has none: dropped).
+        icc_profile, exif, dpi: metadata to embed, at both bit depths (a 16-bit
+            TIFF keeps only the EXIF Orientation tag).
         quality: JPEG quality, 1..100.
 
     Returns:
@@ -221,15 +242,26 @@ def write_image(
         raise LutlearnError(f"{path}: cannot write {bit_depth}-bit {fmt}")
     if rgb.ndim != 3 or rgb.shape[-1] != 3:
         raise LutlearnError(f"expected an (H, W, 3) image, got shape {rgb.shape}")
-    codes = to_uint(rgb, bit_depth)
+    codes = _codes(rgb, bit_depth)
     if alpha is not None and fmt != "JPEG":
-        codes = np.concatenate([codes, to_uint(alpha[..., None], bit_depth)], axis=-1)
+        codes = np.concatenate([codes, _codes(alpha[..., None], bit_depth)], axis=-1)
     with atomic_write(path) as tmp:
         if bit_depth == 16:
-            _write_opencv(tmp, codes, fmt)
+            from lutlearn.imageio_meta import write_16bit
+
+            write_16bit(tmp, codes, fmt, icc_profile, exif, dpi)
         else:
             _write_pillow(tmp, codes, fmt, icc_profile, exif, dpi, quality)
     return path
+
+
+def _codes(values: np.ndarray, bit_depth: int) -> np.ndarray:
+    """Floats -> rounded codes; uint8/uint16 codes of the right depth pass unchanged."""
+    if values.dtype == (np.uint8 if bit_depth == 8 else np.uint16):
+        return values
+    if values.dtype.kind in "ui":
+        raise LutlearnError(f"cannot write {values.dtype} codes as a {bit_depth}-bit image")
+    return to_uint(values, bit_depth)
 
 
 def _write_pillow(tmp, codes, fmt, icc_profile, exif, dpi, quality):
@@ -246,18 +278,6 @@ def _write_pillow(tmp, codes, fmt, icc_profile, exif, dpi, quality):
     elif fmt == "PNG":
         kwargs["compress_level"] = 4
     im.save(tmp, format=fmt, **kwargs)
-
-
-def _write_opencv(tmp, codes, fmt):
-    import cv2
-
-    order = [2, 1, 0, 3][: codes.shape[-1]]
-    ext = ".png" if fmt == "PNG" else ".tif"
-    params = [cv2.IMWRITE_PNG_COMPRESSION, 3] if fmt == "PNG" else []
-    ok, buf = cv2.imencode(ext, np.ascontiguousarray(codes[..., order]), params)
-    if not ok:
-        raise LutlearnError(f"cannot encode 16-bit {fmt}")
-    Path(tmp).write_bytes(buf.tobytes())
 
 
 @contextlib.contextmanager

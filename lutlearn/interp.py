@@ -5,66 +5,136 @@ already scaled to [0, 1] lattice coordinates; points outside are clamped to the
 lattice, as every LUT consumer does. Tetrahedral splits each cell into the six
 tetrahedra that share the black-white diagonal (the scheme of ffmpeg's lut3d,
 OpenColorIO and Resolve).
+
+The kernels work on chunks of points that stay in cache, in planar layout
+(one contiguous array per channel, for the table too), so every numpy call is
+a flat 1-D loop. They release the GIL, so callers may run chunks on several
+threads.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["tetrahedral", "trilinear", "METHODS"]
+__all__ = ["tetrahedral", "trilinear", "pack", "PackedTable", "METHODS"]
 
-_CHUNK = 1 << 20
-
-
-def _cells(table: np.ndarray, points: np.ndarray):
-    n = table.shape[0]
-    f = np.clip(points, 0.0, 1.0) * np.float32(n - 1)
-    i0 = np.minimum(f.astype(np.int32), n - 2)
-    d = (f - i0).astype(np.float32)
-    base = (i0[:, 2] * n + i0[:, 1]) * n + i0[:, 0]
-    strides = np.array([1, n, n * n], dtype=np.int32)  # r, g, b steps in the flat table
-    return base, d, strides
+_CHUNK = 1 << 14
 
 
-def tetrahedral(table: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Tetrahedral interpolation of ``points`` (M, 3) in ``table`` (N, N, N, C) -> (M, C) float32."""
+class PackedTable(NamedTuple):
+    """A LUT table laid out for the kernels (see :func:`pack`)."""
+
+    planes: np.ndarray  # float32 (C, N³): one contiguous plane per output channel, red fastest
+    size: int  # N
+
+
+def pack(table: np.ndarray) -> PackedTable:
+    """Lay out a table (N, N, N, C) [b, g, r] for repeated calls of the kernels."""
+    n, c = table.shape[0], table.shape[-1]
+    planes = np.ascontiguousarray(np.asarray(table, np.float32).reshape(-1, c).T)
+    return PackedTable(planes, n)
+
+
+def tetrahedral(table: np.ndarray | PackedTable, points: np.ndarray) -> np.ndarray:
+    """Tetrahedral interpolation.
+
+    Args:
+        table: float (N, N, N, C) indexed [b, g, r], or its :func:`pack`.
+        points: float (M, 3) RGB in [0, 1] (clamped).
+
+    Returns:
+        float32 (M, C).
+
+    >>> from lutlearn.chart import identity_grid
+    >>> tetrahedral(identity_grid(3), np.array([[0.1, 0.7, 0.4]], np.float32)).astype(float).round(6).tolist()
+    [[0.1, 0.7, 0.4]]
+    """
     return _chunked(_tetrahedral, table, points)
 
 
-def trilinear(table: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Trilinear interpolation of ``points`` (M, 3) in ``table`` (N, N, N, C) -> (M, C) float32."""
+def trilinear(table: np.ndarray | PackedTable, points: np.ndarray) -> np.ndarray:
+    """Trilinear interpolation; same arguments and result as :func:`tetrahedral`."""
     return _chunked(_trilinear, table, points)
 
 
 def _chunked(kernel, table, points):
-    flat = np.ascontiguousarray(table, dtype=np.float32).reshape(-1, table.shape[-1])
-    out = np.empty((points.shape[0], table.shape[-1]), np.float32)
+    packed = table if isinstance(table, PackedTable) else pack(table)
+    points = np.asarray(points, np.float32).reshape(-1, 3)
+    out = np.empty((packed.planes.shape[0], points.shape[0]), np.float32)
     for s in range(0, points.shape[0], _CHUNK):
-        out[s : s + _CHUNK] = kernel(flat, table.shape[0], points[s : s + _CHUNK])
-    return out
+        kernel(packed, points[s : s + _CHUNK], out[:, s : s + _CHUNK])
+    return out.T
 
 
-def _tetrahedral(flat, n, points):
-    base, d, strides = _cells(flat.reshape(n, n, n, -1), points)
-    order = np.argsort(-d, axis=1, kind="stable")  # axes by decreasing fraction
-    a = np.take_along_axis(d, order, axis=1)  # a1 >= a2 >= a3
-    step = strides[order]  # flat offset of moving along each sorted axis
-    v0 = flat[base]
-    i1 = base + step[:, 0]
-    i2 = i1 + step[:, 1]
-    v3 = flat[base + strides.sum()]
-    w = np.stack([1 - a[:, 0], a[:, 0] - a[:, 1], a[:, 1] - a[:, 2], a[:, 2]], axis=1)[..., None]
-    return w[:, 0] * v0 + w[:, 1] * flat[i1] + w[:, 2] * flat[i2] + w[:, 3] * v3
+def _cells(n: int, points: np.ndarray):
+    """Cell origin (flat index, (M,) int32) and fractions ((3, M) float32, planar) of each point."""
+    f = np.array(points.T, dtype=np.float32, order="C")  # always a copy: worked on in place below
+    np.maximum(f, 0.0, out=f)
+    np.minimum(f, 1.0, out=f)
+    f *= np.float32(n - 1)
+    i0 = f.astype(np.int32)
+    np.minimum(i0, n - 2, out=i0)
+    f -= i0
+    base = i0[2] * (n * n)
+    base += i0[1] * n
+    base += i0[0]
+    return base, f
 
 
-def _trilinear(flat, n, points):
-    base, d, strides = _cells(flat.reshape(n, n, n, -1), points)
-    out = np.zeros((points.shape[0], flat.shape[1]), np.float32)
+def _tetrahedron_steps(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat offsets of a cell's 2nd and 3rd tetrahedron vertices, by ordering case.
+
+    The case code is ``(r>=g) | (g>=b) << 1 | (r>=b) << 2`` on the fractions.
+    The path goes along the axis with the largest fraction, then to the corner
+    opposite the smallest; ties give those vertices zero weight, so any
+    tie-break is exact.
+    """
+    step1, step2 = np.zeros(8, np.int32), np.zeros(8, np.int32)
+    diag = 1 + n + n * n
+    for code in range(8):
+        rg, gb, rb = code & 1, (code >> 1) & 1, (code >> 2) & 1
+        step1[code] = 1 if (rg and rb) else (n if gb else n * n)
+        smallest = n * n if (gb and rb) else (n if rg else 1)
+        step2[code] = diag - smallest
+    return step1, step2
+
+
+def _weighted_sum(packed: PackedTable, vertices, weights, out: np.ndarray) -> None:
+    """out[c] = sum_k weights[k] * table[c][vertices[k]] for every channel plane c."""
+    for plane, o in zip(packed.planes, out):
+        np.multiply(plane.take(vertices[0]), weights[0], out=o)
+        for v, w in zip(vertices[1:], weights[1:]):
+            o += plane.take(v) * w
+
+
+def _tetrahedral(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None:
+    n = packed.size
+    base, (fr, fg, fb) = _cells(n, points)
+    code = (fr >= fg).view(np.uint8) | ((fg >= fb).view(np.uint8) << 1) | ((fr >= fb).view(np.uint8) << 2)
+    hi = np.maximum(np.maximum(fr, fg), fb)
+    lo = np.minimum(np.minimum(fr, fg), fb)
+    mid = fr + fg
+    mid += fb
+    mid -= hi
+    mid -= lo
+    step1, step2 = _tetrahedron_steps(n)
+    vertices = (base, base + step1.take(code), base + step2.take(code), base + (1 + n + n * n))
+    _weighted_sum(packed, vertices, (1 - hi, hi - mid, mid - lo, lo), out)
+
+
+def _trilinear(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None:
+    n = packed.size
+    base, (fr, fg, fb) = _cells(n, points)
+    vertices, weights = [], []
     for corner in range(8):
-        bits = np.array([(corner >> k) & 1 for k in range(3)])
-        w = np.prod(np.where(bits, d, 1 - d), axis=1)
-        out += w[:, None] * flat[base + int(bits @ strides)]
-    return out
+        wr = fr if corner & 1 else 1 - fr
+        wg = fg if corner & 2 else 1 - fg
+        wb = fb if corner & 4 else 1 - fb
+        vertices.append(base + ((corner & 1) + n * ((corner >> 1) & 1) + n * n * (corner >> 2)))
+        weights.append(wr * wg * wb)
+    _weighted_sum(packed, vertices, weights, out)
 
 
 METHODS = {"tetrahedral": tetrahedral, "trilinear": trilinear}

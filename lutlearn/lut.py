@@ -25,7 +25,7 @@ class LUT3D:
         domain_max: (3,) input value of the last node per channel (RGB), default 1.
 
     >>> lut = LUT3D.identity(5)
-    >>> lut.apply(np.array([0.2, 0.5, 0.9], np.float32)).round(6).tolist()
+    >>> lut.apply(np.array([0.2, 0.5, 0.9], np.float32)).astype(float).round(6).tolist()
     [0.2, 0.5, 0.9]
     """
 
@@ -89,7 +89,15 @@ class LUT3D:
         points = rgb.reshape(-1, 3)
         if not self.has_default_domain:
             points = (points - self.domain_min) / (self.domain_max - self.domain_min)
-        return interp.METHODS[method](self.table, points).reshape(rgb.shape)
+        return interp.METHODS[method](self._packed(), points).reshape(rgb.shape)
+
+    def _packed(self) -> interp.PackedTable:
+        """The table in the kernels' layout, made on first use and kept (the LUT is immutable)."""
+        packed = self.__dict__.get("_packed_table")
+        if packed is None:
+            packed = interp.pack(self.table)
+            object.__setattr__(self, "_packed_table", packed)
+        return packed
 
     def __str__(self) -> str:
         dom = "" if self.has_default_domain else f", domain {self.domain_min.tolist()}..{self.domain_max.tolist()}"

@@ -1,0 +1,131 @@
+"""1D LUTs (per-channel curves) and Resolve's shaper + 3D LUT pair.
+
+A ``.cube`` file may hold a 3D table, a 1D table, or (DaVinci Resolve) a 1D
+"shaper" followed by a 3D table: the shaper is applied first and its output is
+the 3D table's input. :class:`LUT1D` and :class:`ShaperLUT` share the
+``apply(rgb, method)`` signature of :class:`lutlearn.lut.LUT3D`, so code that
+applies looks does not care which one a file held.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from lutlearn.errors import LutlearnError, ShapeError
+from lutlearn.lut import LUT3D
+
+__all__ = ["LUT1D", "ShaperLUT"]
+
+
+def _domain(lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.broadcast_to(np.asarray(lo, np.float32), (3,)).copy()
+    hi = np.broadcast_to(np.asarray(hi, np.float32), (3,)).copy()
+    if not (hi > lo).all():
+        raise LutlearnError(f"LUT domain max {hi.tolist()} must exceed min {lo.tolist()}")
+    return lo, hi
+
+
+def _colours(rgb) -> np.ndarray:
+    rgb = np.asarray(rgb, dtype=np.float32)
+    if rgb.shape[-1:] != (3,):
+        raise ShapeError(f"expected colours of shape (..., 3), got {rgb.shape}")
+    return rgb
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LUT1D:
+    """Three per-channel curves sampled at ``size`` evenly spaced inputs.
+
+    Attributes:
+        table: float32 (M, 3); row k is the output for input
+            ``domain_min + k / (M - 1) * (domain_max - domain_min)``, per channel.
+        title: a name, written as the .cube TITLE.
+        domain_min, domain_max: (3,) input range per channel (RGB), default 0..1.
+
+    >>> LUT1D(np.array([[0, 0, 0], [1, 0.5, 1]], np.float32)).apply(np.array([0.5, 0.5, 0.5])).tolist()
+    [0.5, 0.25, 0.5]
+    """
+
+    table: np.ndarray
+    title: str = ""
+    domain_min: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3, np.float32))
+    domain_max: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(3, np.float32))
+
+    def __post_init__(self):
+        t = np.asarray(self.table, dtype=np.float32)
+        if t.ndim != 2 or t.shape[1] != 3 or not 2 <= t.shape[0] <= 65536:
+            raise ShapeError(f"a 1D LUT table has shape (M, 3) with M in 2..65536, got {t.shape}")
+        if not np.isfinite(t).all():
+            raise LutlearnError("1D LUT table holds NaN or infinite values")
+        lo, hi = _domain(self.domain_min, self.domain_max)
+        object.__setattr__(self, "table", np.ascontiguousarray(t))
+        object.__setattr__(self, "domain_min", lo)
+        object.__setattr__(self, "domain_max", hi)
+
+    @property
+    def size(self) -> int:
+        """Samples per curve."""
+        return self.table.shape[0]
+
+    @property
+    def has_default_domain(self) -> bool:
+        return bool((self.domain_min == 0).all() and (self.domain_max == 1).all())
+
+    @classmethod
+    def identity(cls, size: int = 1024, title: str = "") -> "LUT1D":
+        """The identity curves with ``size`` samples over 0..1."""
+        ramp = np.linspace(0.0, 1.0, size, dtype=np.float32)
+        return cls(np.repeat(ramp[:, None], 3, axis=1), title=title)
+
+    def apply(self, rgb: np.ndarray, method: str = "tetrahedral") -> np.ndarray:
+        """Linear interpolation per channel; inputs are clamped to the domain.
+
+        Args:
+            rgb: float array (..., 3).
+            method: ignored (accepted so every LUT type applies alike).
+
+        Returns:
+            float32 array of the same shape.
+        """
+        rgb = _colours(rgb)
+        m = self.size
+        x = (rgb.reshape(-1, 3) - self.domain_min) / (self.domain_max - self.domain_min)
+        x = np.clip(x, 0.0, 1.0) * np.float32(m - 1)
+        i0 = np.minimum(x.astype(np.int32), m - 2)
+        frac = x - i0
+        cols = np.arange(3)
+        lo, hi = self.table[i0, cols], self.table[i0 + 1, cols]
+        return (lo + (hi - lo) * frac).astype(np.float32).reshape(rgb.shape)
+
+    def __str__(self) -> str:
+        dom = "" if self.has_default_domain else f", domain {self.domain_min.tolist()}..{self.domain_max.tolist()}"
+        return f"LUT1D {self.title!r}: {self.size} samples{dom}"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ShaperLUT:
+    """A 1D shaper followed by a 3D LUT (DaVinci Resolve's combined ``.cube``).
+
+    Attributes:
+        shaper: applied first, per channel.
+        lut: applied to the shaper's output (its domain is Resolve's LUT_3D_INPUT_RANGE).
+        title: a name.
+    """
+
+    shaper: LUT1D
+    lut: LUT3D
+    title: str = ""
+
+    @property
+    def size(self) -> int:
+        """Nodes per axis of the 3D table."""
+        return self.lut.size
+
+    def apply(self, rgb: np.ndarray, method: str = "tetrahedral") -> np.ndarray:
+        """Shaper then 3D LUT on float colours (..., 3) -> float32 (..., 3)."""
+        return self.lut.apply(self.shaper.apply(rgb), method)
+
+    def __str__(self) -> str:
+        return f"ShaperLUT {self.title!r}: {self.shaper} then {self.lut}"
