@@ -13,8 +13,11 @@ for these variants:
 - ``default``: the product's 3-32-3 MLP (sigmoid hidden, ReLU output);
 - ``64,64``: ``--hidden 64,64``;
 - ``lattice``: the accuracy option, 3-32-3 + a residual correction lattice;
-- ``jpeg``: default model, after-chart saved as JPEG quality 90 (4:2:0, as
-  editors often export it) instead of PNG;
+- ``jpeg``: default model, after-chart saved as JPEG quality 90 with 4:4:4
+  chroma (what Photoshop and Lightroom write at that quality) instead of PNG;
+- ``jpeg420``: the same with 4:2:0 chroma subsampling (Pillow's and GIMP's
+  default), which averages each 2x2 block's chroma: a Hald chart's vertical
+  neighbours are 16 green codes apart, so this damages the chart itself;
 - ``photo``: default model fitted on ONE photo pair (the photo covering the most
   colours), scored on the other 23 photos;
 - ``resample``: no learning: the real look resampled to 33³ (the accuracy ceiling).
@@ -46,7 +49,7 @@ from lutlearn.pairs import Samples, collapse
 from lutlearn.train import FitConfig, fit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-VARIANTS = ("resample", "default", "64,64", "lattice", "jpeg", "photo")
+VARIANTS = ("resample", "default", "64,64", "lattice", "jpeg", "jpeg420", "photo")
 LATTICE = 17
 
 
@@ -78,10 +81,13 @@ def quantise8(rgb):
     return (np.rint(np.clip(rgb, 0, 1) * 255) / 255).astype(np.float32)
 
 
-def jpeg90(rgb8: np.ndarray) -> np.ndarray:
-    """Round-trip through an in-memory JPEG, quality 90, Pillow's default 4:2:0 subsampling."""
+def jpeg90(rgb8: np.ndarray, subsampling: int = 0) -> np.ndarray:
+    """Round-trip through an in-memory JPEG, quality 90.
+
+    ``subsampling`` 0 is 4:4:4 (what Photoshop and Lightroom write at high quality); 2 is 4:2:0.
+    """
     buf = io.BytesIO()
-    Image.fromarray(np.rint(rgb8 * 255).astype(np.uint8)).save(buf, format="JPEG", quality=90)
+    Image.fromarray(np.rint(rgb8 * 255).astype(np.uint8)).save(buf, format="JPEG", quality=90, subsampling=subsampling)
     return np.asarray(Image.open(buf).convert("RGB"), np.float32) / 255
 
 
@@ -95,7 +101,7 @@ def evaluate_look(path: Path, variants, photos, widest: str, seed: int, log) -> 
     real = read_lut(path)
     row = {}
     chart = identity_chart(16)
-    after = quantise8(real.apply(chart)) if {"default", "64,64", "lattice", "jpeg"} & set(variants) else None
+    after = quantise8(real.apply(chart)) if {"default", "64,64", "lattice", "jpeg", "jpeg420"} & set(variants) else None
     for variant in variants:
         t0 = time.perf_counter()
         if variant == "resample":
@@ -108,8 +114,8 @@ def evaluate_look(path: Path, variants, photos, widest: str, seed: int, log) -> 
             extra, skip = {"fit_s": round(secs, 1), "epochs": epochs, "trained_on": widest}, (widest,)
         else:
             spec = {"default": MLPSpec(), "64,64": MLPSpec(hidden=(64, 64)), "lattice": MLPSpec(lattice=LATTICE),
-                    "jpeg": MLPSpec()}[variant]
-            target = jpeg90(after) if variant == "jpeg" else after
+                    "jpeg": MLPSpec(), "jpeg420": MLPSpec()}[variant]
+            target = {"jpeg": lambda a: jpeg90(a, 0), "jpeg420": lambda a: jpeg90(a, 2)}.get(variant, lambda a: a)(after)
             lut, secs, epochs = fit_bake(chart_samples(target), spec, seed)
             extra, skip = {"fit_s": round(secs, 1), "epochs": epochs}, ()
         row[variant] = {**score(lut.apply, real, photos, skip), **extra}

@@ -7,6 +7,9 @@ import json
 import click
 
 from lutlearn.cli.options import json_option, seed_option, size_option
+from lutlearn.train import FitConfig
+
+_DEFAULTS = FitConfig._field_defaults
 
 _backend_option = click.option("--backend", type=click.Choice(["jax", "sklearn"]), default="jax", show_default=True,
                                help="jax: optax Adam, jit (GPU when JAX sees one). sklearn: the classic MLPRegressor recipe.")
@@ -58,11 +61,16 @@ def _print_summary(summary, as_json: bool) -> None:
 @_hidden_option
 @_lattice_option
 @_backend_option
-@click.option("--epochs", type=click.IntRange(1, 100000), default=300, show_default=True, help="Most epochs to train (jax).")
-@click.option("--batch-size", type=click.IntRange(1, 1 << 20), default=512, show_default=True, help="Minibatch size (jax).")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=3e-3, show_default=True, help="Initial Adam learning rate (jax).")
-@click.option("--patience", type=click.IntRange(1, 10000), default=12, show_default=True, help="Early-stopping patience in epochs (jax).")
-@click.option("--epoch-samples", type=click.IntRange(1), default=1_000_000, show_default=True, help="Samples per epoch (jax).")
+@click.option("--epochs", type=click.IntRange(1, 100000), default=_DEFAULTS["max_epochs"], show_default=True,
+              help="Epochs to train (jax; the learning rate decays over them).")
+@click.option("--batch-size", type=click.IntRange(1, 1 << 20), default=_DEFAULTS["batch_size"], show_default=True,
+              help="Minibatch size (jax).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=_DEFAULTS["learning_rate"], show_default=True,
+              help="Initial Adam learning rate (jax).")
+@click.option("--patience", type=click.IntRange(1, 10000), default=_DEFAULTS["patience"], show_default=True,
+              help="Stop after this many epochs without validation improvement (jax).")
+@click.option("--epoch-samples", type=click.IntRange(1), default=_DEFAULTS["epoch_samples"], show_default=True,
+              help="Samples drawn per epoch (jax; a full pass when there are fewer).")
 @click.option("--match-size", is_flag=True, help="Resample an after image whose size differs from its before image.")
 @click.option("--title", default="", help="LUT title (default: the output file's name).")
 @click.option("--report", type=click.Path(dir_okay=False), default=None, help="Write a PNG report figure here.")
@@ -83,7 +91,6 @@ def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, bat
     """
     from lutlearn.fitting import fit_files
     from lutlearn.model import MLPSpec, parse_hidden
-    from lutlearn.train import FitConfig
 
     if len(images) % 2:
         raise click.BadParameter(f"expected before/after pairs, got {len(images)} images", param_hint="IMAGES")

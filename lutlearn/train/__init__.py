@@ -27,18 +27,20 @@ class FitConfig(NamedTuple):
         max_epochs: upper bound on epochs (jax); sklearn's recipe fixes 30.
         epoch_samples: samples drawn per epoch (jax); a full pass when the data are fewer.
         batch_size: minibatch size (jax).
-        learning_rate: initial Adam step (jax); reduced 3x on each plateau.
+        learning_rate: initial Adam step (jax).
+        schedule: "cosine" (decay to 1% over max_epochs) or "plateau" (/3 on each plateau) (jax).
         patience: epochs without validation improvement before stopping (jax).
         val_fraction: share of samples held out for validation and the report.
         seed: seeds the split, the initialisation and the minibatch order.
     """
 
     backend: str = "jax"
-    max_epochs: int = 300
+    max_epochs: int = 100
     epoch_samples: int = 1_000_000
     batch_size: int = 512
     learning_rate: float = 3e-3
-    patience: int = 12
+    schedule: str = "cosine"
+    patience: int = 20
     val_fraction: float = 0.05
     seed: int = 0
 
@@ -110,6 +112,8 @@ def fit(samples: Samples, spec: MLPSpec = MLPSpec(), config: FitConfig = FitConf
 
 def _validate(spec: MLPSpec, config: FitConfig) -> None:
     spec.validate()
+    if config.schedule not in ("cosine", "plateau"):
+        raise LutlearnError(f"schedule must be 'cosine' or 'plateau'; got {config.schedule!r}")
     if config.backend not in BACKENDS:
         raise LutlearnError(f"backend must be one of {', '.join(BACKENDS)}; got {config.backend!r}")
     checks = [

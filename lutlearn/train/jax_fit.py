@@ -1,14 +1,16 @@
 """The JAX/optax trainer: Adam, jit-compiled epochs of minibatch steps, early stopping.
 
 One epoch is one call of a jitted function that ``lax.scan``s over minibatches,
-so Python runs once per epoch, on CPU or GPU alike. The learning rate drops 3x
-whenever validation loss stalls for ``patience // 3`` epochs (via
-``optax.inject_hyperparams``, without recompiling); training stops after
-``patience`` epochs without improvement or when the rate has fallen 1000x.
+so Python runs once per epoch, on CPU or GPU alike. The learning rate follows
+a cosine decay to 1% over ``max_epochs`` (or, with ``schedule="plateau"``, drops
+3x whenever validation loss stalls for ``patience // 3`` epochs), set through
+``optax.inject_hyperparams`` without recompiling; training stops early after
+``patience`` epochs without improvement.
 """
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 
@@ -99,12 +101,11 @@ def fit_jax(samples, spec: MLPSpec, config, progress=None, init_params=None):
                 best, best_params, best_epoch, stall = val_loss, params, epoch, 0
             else:
                 stall += 1
-                if stall % max(config.patience // 3, 1) == 0:
-                    lr /= 3.0
-                    opt_state.hyperparams["learning_rate"] = jnp.asarray(lr)
+            lr = _next_lr(config, epoch, stall, lr)
+            opt_state.hyperparams["learning_rate"] = jnp.asarray(lr)
             if progress:
                 progress(epoch, config.max_epochs, train_loss, val_loss)
-            if stall >= config.patience or lr < config.learning_rate * 1e-3:
+            if stall >= config.patience or (config.schedule == "plateau" and lr < config.learning_rate * 1e-3):
                 break
     except KeyboardInterrupt:
         interrupted = True
@@ -112,6 +113,15 @@ def fit_jax(samples, spec: MLPSpec, config, progress=None, init_params=None):
     model = LearnedModel(spec=spec, params=to_numpy(best_params))
     return FitResult(model, train_curve, val_curve, best_epoch, interrupted, val_idx,
                      time.perf_counter() - t0, tuple(notes))
+
+
+def _next_lr(config, epoch: int, stall: int, lr: float) -> float:
+    """Learning rate for the next epoch: cosine decay to 1% over max_epochs, or /3 on each plateau."""
+    if config.schedule == "cosine":
+        return config.learning_rate * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * epoch / config.max_epochs)))
+    if stall and stall % max(config.patience // 3, 1) == 0:
+        return lr / 3.0
+    return lr
 
 
 def _revive(params, opt_state, dead, xv, yv, spec, optimizer, notes, epoch):
