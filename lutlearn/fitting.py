@@ -13,6 +13,7 @@ from lutlearn import __version__
 from lutlearn.errors import LutlearnError
 from lutlearn.formats import write_lut
 from lutlearn.imageio import check_output_path
+from lutlearn.jpeg420 import as_jpeg_sees_it
 from lutlearn.metrics import delta_e2000, summarise_delta_e
 from lutlearn.model import MLPSpec
 from lutlearn.modelfile import MODEL_EXTENSION, LearnedModel, save_model
@@ -77,11 +78,19 @@ def check_outputs(outputs, inputs) -> list[Path]:
 
 
 def evaluate(model: LearnedModel, samples: Samples, idx: np.ndarray, seed: int = 0) -> dict:
-    """ΔE2000 of the model (clipped output) on ``samples[idx]``, weighted by pixel count."""
-    if len(idx) > _EVAL_MAX:
-        idx = np.random.default_rng(seed).choice(idx, _EVAL_MAX, replace=False)
-    pred = model.apply(samples.x[idx])
-    return summarise_delta_e(delta_e2000(pred, samples.y[idx]), samples.w[idx])
+    """ΔE2000 of the model (clipped output) on ``samples[idx]``, weighted by pixel count.
+
+    For 4:2:0 JPEG samples the prediction is compared as the file would store it
+    (chroma averaged per 2x2 block) with the file's luma and block chroma.
+    """
+    per_sample = 4 if samples.kind == "jpeg420" else 1
+    if len(idx) * per_sample > _EVAL_MAX:
+        idx = np.random.default_rng(seed).choice(idx, _EVAL_MAX // per_sample, replace=False)
+    pred = model.apply(samples.x[idx].reshape(-1, 3))
+    if samples.kind == "jpeg420":  # compare what the file can hold: per-pixel luma, per-block chroma
+        pred = as_jpeg_sees_it(pred)
+    weights = np.repeat(samples.w[idx], per_sample)
+    return summarise_delta_e(delta_e2000(pred, samples.target_rgb(idx)), weights)
 
 
 def export(model: LearnedModel, outputs, size: int = 33, hald_level: int = 8, title: str = "") -> list[Path]:
@@ -101,7 +110,7 @@ def export(model: LearnedModel, outputs, size: int = 33, hald_level: int = 8, ti
 
 def fit_files(pairs, outputs, *, spec: MLPSpec = MLPSpec(), config: FitConfig = FitConfig(), size: int = 33,
               hald_level: int = 8, match_size: bool = False, title: str = "", progress=None,
-              report: str | Path | None = None, log=None) -> FitSummary:
+              report: str | Path | None = None, jpeg_chroma: bool = True, log=None) -> FitSummary:
     """Learn a look from before/after image pairs and write it out.
 
     Args:
@@ -114,6 +123,8 @@ def fit_files(pairs, outputs, *, spec: MLPSpec = MLPSpec(), config: FitConfig = 
         title: LUT title (default: each output's file stem).
         progress: per-epoch callback, see :func:`lutlearn.train.fit`.
         report: optional path of a PNG report figure.
+        jpeg_chroma: model 4:2:0 chroma subsampling of JPEG after images (jax backend;
+            see :mod:`lutlearn.jpeg420`).
         log: optional callable(str) for stage messages (stderr in the CLI).
 
     Returns:
@@ -125,8 +136,12 @@ def fit_files(pairs, outputs, *, spec: MLPSpec = MLPSpec(), config: FitConfig = 
     outputs = check_outputs(list(outputs) + ([report] if report else []), inputs)[: len(outputs)]
     if not 2 <= size <= 256:
         raise LutlearnError(f"--size must be in 2..256, got {size}")
-    samples = load_pairs(pairs, match_size=match_size)
-    log(f"paired {samples.pixels} pixels into {len(samples)} distinct colours ({time.perf_counter() - t0:.1f}s)")
+    samples = load_pairs(pairs, match_size=match_size, jpeg_chroma=jpeg_chroma and config.backend == "jax")
+    if samples.kind == "jpeg420":
+        log(f"after image is a 4:2:0 JPEG: fitting its stored luma and 2x2 block chroma "
+            f"({len(samples)} blocks, {time.perf_counter() - t0:.1f}s)")
+    else:
+        log(f"paired {samples.pixels} pixels into {len(samples)} distinct colours ({time.perf_counter() - t0:.1f}s)")
     result = fit(samples, spec, config, progress=progress)
     delta_e = evaluate(result.model, samples, result.val_idx, config.seed)
     model = dataclasses.replace(result.model, metadata=_metadata(samples, result, config, delta_e, title))
@@ -145,6 +160,7 @@ def _metadata(samples: Samples, result: FitResult, config: FitConfig, delta_e: d
         "name": title,
         "inputs": list(samples.sources),
         "samples": len(samples),
+        "sample_kind": samples.kind,
         "pixels": samples.pixels,
         "metrics": {"delta_e2000_heldout": delta_e, "val_mse": min(result.val_loss, default=None),
                     "epochs": len(result.train_loss), "best_epoch": result.best_epoch},

@@ -321,3 +321,31 @@ def check_output_path(output: str | os.PathLike, inputs) -> None:
         p = Path(p)
         if out.resolve() == p.resolve() or (out.exists() and p.exists() and out.samefile(p)):
             raise LutlearnError(f"{out}: output would overwrite the input {p}")
+
+
+def read_jpeg_planes(path: str | os.PathLike):
+    """The stored planes of a 4:2:0 chroma-subsampled colour JPEG, without chroma upsampling.
+
+    Returns:
+        (luma, chroma): float32 (H, W) Y per pixel and float32 (ceil(H/2), ceil(W/2), 2)
+        (Cb, Cr) per 2x2 block, JFIF full range scaled to [0, 1]; or None when the
+        file is not a 4:2:0 YCbCr JPEG.
+    """
+    from PIL import JpegImagePlugin
+
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            if im.format != "JPEG" or im.mode != "RGB" or JpegImagePlugin.get_sampling(im) != 2:
+                return None
+            w, h = im.size
+            im.draft("YCbCr", (w, h))  # decode to YCbCr, no colour conversion
+            luma = np.asarray(im.getchannel(0), np.float32) / np.float32(255)
+        with Image.open(path) as im:
+            im.draft("YCbCr", ((w + 1) // 2, (h + 1) // 2))  # half scale: chroma at its stored resolution
+            if im.size != ((w + 1) // 2, (h + 1) // 2) or im.mode != "YCbCr":
+                return None
+            chroma = np.asarray(im, np.float32)[..., 1:] / np.float32(255)
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageReadError(f"{path}: cannot decode image ({_short(e)})") from None
+    return luma, chroma

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from lutlearn.errors import LutlearnError, LutlearnWarning
-from lutlearn.imageio import ImageData, read_image
+from lutlearn.imageio import ImageData, read_image, read_jpeg_planes
+from lutlearn.jpeg420 import BlockSamples, block_samples
 
 __all__ = ["Samples", "collapse", "pair_arrays", "load_pairs", "MIN_COLOURS"]
 
@@ -39,12 +40,28 @@ class Samples:
     w: np.ndarray
     sources: tuple = ()
 
+    kind = "pixel"
+
     def __len__(self) -> int:
         return self.x.shape[0]
 
     @property
     def pixels(self) -> int:
         return int(self.w.sum())
+
+    @property
+    def arrays(self) -> tuple:
+        """The arrays a trainer batches over, each with the sample axis first."""
+        return self.x, self.y, self.w
+
+    @property
+    def flat_x(self) -> np.ndarray:
+        """All before-colours (M, 3)."""
+        return self.x
+
+    def target_rgb(self, idx) -> np.ndarray:
+        """Target colours (M, 3) of samples ``idx``."""
+        return self.y[idx]
 
 
 def collapse(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> Samples:
@@ -136,17 +153,24 @@ def _describe(path: Path, image: ImageData) -> dict:
     return {"path": str(path), "sha256": h, "size": [image.rgb.shape[1], image.rgb.shape[0]], "bit_depth": image.bit_depth}
 
 
-def load_pairs(pairs, match_size: bool = False) -> Samples:
-    """Read before/after image pairs and collapse them into training samples.
+def load_pairs(pairs, match_size: bool = False, jpeg_chroma: bool = True):
+    """Read before/after image pairs and turn them into training samples.
 
     Args:
         pairs: sequence of (before_path, after_path).
         match_size: resample an after image whose size differs from its before image.
+        jpeg_chroma: when every after image is a 4:2:0 chroma-subsampled JPEG, fit
+            its stored luma and block chroma (:mod:`lutlearn.jpeg420`) instead of
+            the decoder's smeared full-size colours.
+
+    Returns:
+        :class:`Samples` (identical before-colours collapsed), or
+        :class:`~lutlearn.jpeg420.BlockSamples` for 4:2:0 JPEG after images.
 
     Raises:
         LutlearnError: unreadable files, mismatched sizes, too few distinct colours.
     """
-    xs, ys, sources = [], [], []
+    xs, ys, blocks, sources = [], [], [], []
     for before_path, after_path in pairs:
         before_path, after_path = Path(before_path), Path(after_path)
         before, after = read_image(before_path), read_image(after_path)
@@ -156,10 +180,22 @@ def load_pairs(pairs, match_size: bool = False) -> Samples:
         x, y = pair_arrays(before, after, names=(str(before_path), str(after_path)), match_size=match_size)
         xs.append(x)
         ys.append(y)
+        planes = read_jpeg_planes(after_path) if jpeg_chroma and before.rgb.shape == after.rgb.shape else None
+        blocks.append(None if planes is None else block_samples(before.rgb, *planes, keep=_opaque(before, after)))
         sources.append({"before": _describe(before_path, before), "after": _describe(after_path, after)})
-    samples = collapse(np.concatenate(xs), np.concatenate(ys))
-    if len(samples) < MIN_COLOURS:
+    distinct = collapse(np.concatenate(xs), np.concatenate(ys))
+    if len(distinct) < MIN_COLOURS:
         names = ", ".join(str(p[0]) for p in pairs)
-        raise LutlearnError(f"{names}: only {len(samples)} distinct colours; need at least {MIN_COLOURS} to learn a look")
-    return dataclasses.replace(samples, sources=tuple(sources))
+        raise LutlearnError(f"{names}: only {len(distinct)} distinct colours; need at least {MIN_COLOURS} to learn a look")
+    if blocks and all(b is not None for b in blocks):
+        merged = BlockSamples(*(np.concatenate([getattr(b, f) for b in blocks]) for f in ("x", "luma", "chroma", "w")))
+        return dataclasses.replace(merged, sources=tuple(sources))
+    if any(b is not None for b in blocks):
+        warnings.warn("some after images are 4:2:0 JPEGs and some are not: fitting decoded pixels for all",
+                      LutlearnWarning, stacklevel=2)
+    return dataclasses.replace(distinct, sources=tuple(sources))
 
+
+def _opaque(before: ImageData, after: ImageData):
+    masks = [img.alpha > 0 for img in (before, after) if img.alpha is not None]
+    return np.logical_and.reduce(masks) if masks else None

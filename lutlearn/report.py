@@ -78,7 +78,7 @@ def write_report(path, model, result, samples, pairs) -> Path:
     axes[1, 1].set_title(f"ΔE2000 predicted vs after (mean {de.mean():.2f})")
     axes[1, 1].axis("off")
     fig.colorbar(im, ax=axes[1, 1], fraction=0.046)
-    axes[1, 2].imshow(coverage_mosaic(samples.x), interpolation="nearest")
+    axes[1, 2].imshow(coverage_mosaic(samples.flat_x), interpolation="nearest")
     axes[1, 2].set_title("colours covered (grey: extrapolated)\none red-green tile per blue level")
     axes[1, 2].axis("off")
     fig.suptitle(f"{model.spec.describe()}: {len(samples)} colours, {len(result.train_loss)} epochs")

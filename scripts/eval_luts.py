@@ -17,7 +17,10 @@ for these variants:
   chroma (what Photoshop and Lightroom write at that quality) instead of PNG;
 - ``jpeg420``: the same with 4:2:0 chroma subsampling (Pillow's and GIMP's
   default), which averages each 2x2 block's chroma: a Hald chart's vertical
-  neighbours are 16 green codes apart, so this damages the chart itself;
+  neighbours are 16 green codes apart, so this damages the chart itself. The
+  fit models the subsampling (lutlearn.jpeg420: stored luma per pixel, chroma
+  per block);
+- ``jpeg420px``: the same file fitted as decoded pixels (``--no-jpeg-chroma``);
 - ``photo``: default model fitted on ONE photo pair (the photo covering the most
   colours), scored on the other 23 photos;
 - ``resample``: no learning: the real look resampled to 33³ (the accuracy ceiling).
@@ -30,26 +33,26 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from lutlearn.chart import identity_chart, identity_grid
+from lutlearn.chart import identity_chart, identity_grid, write_chart
 from lutlearn.formats import read_lut, write_lut
 from lutlearn.imageio import read_image
 from lutlearn.lut import LUT3D
 from lutlearn.metrics import delta_e2000
 from lutlearn.model import MLPSpec
-from lutlearn.pairs import Samples, collapse
+from lutlearn.pairs import Samples, collapse, load_pairs
 from lutlearn.train import FitConfig, fit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-VARIANTS = ("resample", "default", "64,64", "lattice", "jpeg", "jpeg420", "photo")
+VARIANTS = ("resample", "default", "64,64", "lattice", "jpeg", "jpeg420", "jpeg420px", "photo")
 LATTICE = 17
 
 
@@ -81,14 +84,19 @@ def quantise8(rgb):
     return (np.rint(np.clip(rgb, 0, 1) * 255) / 255).astype(np.float32)
 
 
-def jpeg90(rgb8: np.ndarray, subsampling: int = 0) -> np.ndarray:
-    """Round-trip through an in-memory JPEG, quality 90.
+def jpeg_pair(after8: np.ndarray, workdir: Path, subsampling: int) -> tuple[Path, Path]:
+    """Write the identity chart (PNG) and the after-chart as a quality-90 JPEG file.
 
-    ``subsampling`` 0 is 4:4:4 (what Photoshop and Lightroom write at high quality); 2 is 4:2:0.
+    ``subsampling`` 0 is 4:4:4 (what Photoshop and Lightroom write at that quality), 2 is 4:2:0.
+    The files are then read back by the product's own pairing code.
     """
-    buf = io.BytesIO()
-    Image.fromarray(np.rint(rgb8 * 255).astype(np.uint8)).save(buf, format="JPEG", quality=90, subsampling=subsampling)
-    return np.asarray(Image.open(buf).convert("RGB"), np.float32) / 255
+    chart = workdir / "chart.png"
+    if not chart.exists():
+        write_chart(chart, 16)
+    after = workdir / f"after_{subsampling}.jpg"
+    Image.fromarray(np.rint(after8 * 255).astype(np.uint8)).save(after, format="JPEG", quality=90,
+                                                                  subsampling=subsampling)
+    return chart, after
 
 
 def fit_bake(samples: Samples, spec: MLPSpec, seed: int) -> tuple[LUT3D, float, int]:
@@ -97,11 +105,11 @@ def fit_bake(samples: Samples, spec: MLPSpec, seed: int) -> tuple[LUT3D, float, 
     return result.model.bake(33), time.perf_counter() - t, len(result.train_loss)
 
 
-def evaluate_look(path: Path, variants, photos, widest: str, seed: int, log) -> dict:
+def evaluate_look(path: Path, variants, photos, widest: str, seed: int, workdir: Path, log) -> dict:
     real = read_lut(path)
     row = {}
     chart = identity_chart(16)
-    after = quantise8(real.apply(chart)) if {"default", "64,64", "lattice", "jpeg", "jpeg420"} & set(variants) else None
+    after = quantise8(real.apply(chart)) if set(variants) - {"resample", "photo"} else None
     for variant in variants:
         t0 = time.perf_counter()
         if variant == "resample":
@@ -112,11 +120,14 @@ def evaluate_look(path: Path, variants, photos, widest: str, seed: int, log) -> 
             samples = collapse(before.reshape(-1, 3), quantise8(real.apply(before)).reshape(-1, 3))
             lut, secs, epochs = fit_bake(samples, MLPSpec(), seed)
             extra, skip = {"fit_s": round(secs, 1), "epochs": epochs, "trained_on": widest}, (widest,)
+        elif variant.startswith("jpeg"):
+            files = jpeg_pair(after, workdir, 0 if variant == "jpeg" else 2)
+            samples = load_pairs([files], jpeg_chroma=variant != "jpeg420px")
+            lut, secs, epochs = fit_bake(samples, MLPSpec(), seed)
+            extra, skip = {"fit_s": round(secs, 1), "epochs": epochs, "samples": samples.kind}, ()
         else:
-            spec = {"default": MLPSpec(), "64,64": MLPSpec(hidden=(64, 64)), "lattice": MLPSpec(lattice=LATTICE),
-                    "jpeg": MLPSpec(), "jpeg420": MLPSpec()}[variant]
-            target = {"jpeg": lambda a: jpeg90(a, 0), "jpeg420": lambda a: jpeg90(a, 2)}.get(variant, lambda a: a)(after)
-            lut, secs, epochs = fit_bake(chart_samples(target), spec, seed)
+            spec = {"default": MLPSpec(), "64,64": MLPSpec(hidden=(64, 64)), "lattice": MLPSpec(lattice=LATTICE)}[variant]
+            lut, secs, epochs = fit_bake(chart_samples(after), spec, seed)
             extra, skip = {"fit_s": round(secs, 1), "epochs": epochs}, ()
         row[variant] = {**score(lut.apply, real, photos, skip), **extra}
         log(f"{path.stem:36s} {variant:9s} mean {row[variant]['mean']:.3f} p95 {row[variant]['p95']:.3f} "
@@ -155,7 +166,8 @@ def main(argv=None) -> int:
     log(f"{len(looks)} looks, {len(photos)} photos (every {args.stride}th pixel); photo-pair case trains on {widest}")
     results = {}
     for path in looks:
-        results[path.stem] = evaluate_look(path, variants, photos, widest, args.seed, log)
+        with tempfile.TemporaryDirectory() as tmp:
+            results[path.stem] = evaluate_look(path, variants, photos, widest, args.seed, Path(tmp), log)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
     print(f"ΔE2000 of each variant's 33³ .cube vs the real look, on the Kodak photos (lattice = {LATTICE}³)")

@@ -71,13 +71,16 @@ def _print_summary(summary, as_json: bool) -> None:
               help="Stop after this many epochs without validation improvement (jax).")
 @click.option("--epoch-samples", type=click.IntRange(1), default=_DEFAULTS["epoch_samples"], show_default=True,
               help="Samples drawn per epoch (jax; a full pass when there are fewer).")
+@click.option("--jpeg-chroma/--no-jpeg-chroma", default=True, show_default=True,
+              help="For 4:2:0 JPEG after images, fit the file's stored luma and 2x2 block chroma "
+                   "instead of the decoder's interpolated colours (jax backend).")
 @click.option("--match-size", is_flag=True, help="Resample an after image whose size differs from its before image.")
 @click.option("--title", default="", help="LUT title (default: the output file's name).")
 @click.option("--report", type=click.Path(dir_okay=False), default=None, help="Write a PNG report figure here.")
 @seed_option
 @json_option
 def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, batch_size, lr, patience, epoch_samples,
-        match_size, title, report, seed, as_json):
+        jpeg_chroma, match_size, title, report, seed, as_json):
     """Learn a look from BEFORE AFTER image pairs and export it.
 
     IMAGES are before/after pairs: BEFORE1 AFTER1 [BEFORE2 AFTER2 ...]. The
@@ -102,6 +105,7 @@ def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, bat
     try:
         summary = fit_files(pairs, outputs, spec=spec, config=config, size=size, hald_level=hald_level,
                             match_size=match_size, title=title, progress=progress, report=report,
+                            jpeg_chroma=jpeg_chroma,
                             log=lambda m: click.echo(m, err=True))
     finally:
         close()

@@ -96,7 +96,7 @@ def fit(samples: Samples, spec: MLPSpec = MLPSpec(), config: FitConfig = FitConf
     Raises:
         LutlearnError: bad settings, or training produced non-finite weights.
     """
-    _validate(spec, config)
+    _validate(samples, spec, config)
     if config.backend == "jax":
         from lutlearn.train.jax_fit import fit_jax as trainer
     else:
@@ -110,7 +110,7 @@ def fit(samples: Samples, spec: MLPSpec = MLPSpec(), config: FitConfig = FitConf
     return result
 
 
-def _validate(spec: MLPSpec, config: FitConfig) -> None:
+def _validate(samples, spec: MLPSpec, config: FitConfig) -> None:
     spec.validate()
     if config.schedule not in ("cosine", "plateau"):
         raise LutlearnError(f"schedule must be 'cosine' or 'plateau'; got {config.schedule!r}")
@@ -124,5 +124,7 @@ def _validate(spec: MLPSpec, config: FitConfig) -> None:
     for name, ok in checks:
         if not ok:
             raise LutlearnError(f"the {name!r} setting is out of range: got {getattr(config, name)!r}")
+    if config.backend == "sklearn" and getattr(samples, "kind", "pixel") != "pixel":
+        raise LutlearnError("the sklearn backend fits pixel samples only (load pairs with jpeg_chroma=False)")
     if config.backend == "sklearn" and (spec.lattice or spec.hidden_activation != "sigmoid"):
         raise LutlearnError("the sklearn backend trains the classic recipe only: sigmoid hidden units, no lattice")

@@ -17,40 +17,45 @@ import warnings
 import numpy as np
 
 from lutlearn.errors import LutlearnWarning
+from lutlearn.jpeg420 import block_loss
 from lutlearn.model import MLPSpec, forward, init, preactivation, to_numpy
 from lutlearn.modelfile import LearnedModel
 
 __all__ = ["fit_jax"]
 
 
-def _loss(params, x, y, w, spec):
+def _loss(params, batch, spec, kind):
+    """Weighted MSE (per channel, sRGB) of a batch of pixel samples, or the 4:2:0 JPEG block loss."""
     import jax.numpy as jnp
 
-    err = forward(params, x, spec, jnp) - y
+    pred = forward(params, batch[0].reshape(-1, 3), spec, jnp)
+    if kind == "jpeg420":
+        return block_loss(pred, batch, jnp)
+    _, y, w = batch
+    err = pred - y
     return jnp.sum(w[:, None] * err * err) / (3.0 * jnp.sum(w))
 
 
-def _make_fns(spec: MLPSpec, optimizer):
+def _make_fns(spec: MLPSpec, optimizer, kind: str):
     import jax
     import optax
 
     def step(carry, batch):
         params, opt_state = carry
-        x, y, w = batch
-        loss, grads = jax.value_and_grad(_loss)(params, x, y, w, spec)
+        loss, grads = jax.value_and_grad(_loss)(params, batch, spec, kind)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state), loss
 
     @jax.jit
-    def run_epoch(params, opt_state, x, y, w, idx):
-        batches = (x[idx], y[idx], w[idx])  # idx: (steps, batch)
+    def run_epoch(params, opt_state, arrays, idx):
+        batches = tuple(a[idx] for a in arrays)  # idx: (steps, batch)
         (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), batches)
         return params, opt_state, losses.mean()
 
     @jax.jit
-    def evaluate(params, x, y, w):
-        pre = preactivation(params, x, spec, jax.numpy)
-        return _loss(params, x, y, w, spec), (pre <= 0).all(axis=0)
+    def evaluate(params, arrays):
+        pre = preactivation(params, arrays[0].reshape(-1, 3), spec, jax.numpy)
+        return _loss(params, arrays, spec, kind), (pre <= 0).all(axis=0)
 
     return run_epoch, evaluate
 
@@ -65,36 +70,38 @@ def fit_jax(samples, spec: MLPSpec, config, progress=None, init_params=None):
 
     t0 = time.perf_counter()
     train_idx, val_idx = split_samples(len(samples), config.val_fraction, config.seed)
-    x, y, w = (jnp.asarray(a) for a in (samples.x, samples.y, samples.w))
-    xt, yt, wt = x[train_idx], y[train_idx], w[train_idx]
-    xv, yv, wv = x[val_idx], y[val_idx], w[val_idx]
+    arrays = tuple(jnp.asarray(a) for a in samples.arrays)
+    train, val = tuple(a[train_idx] for a in arrays), tuple(a[val_idx] for a in arrays)
+    xv, yv = val[0].reshape(-1, 3), samples.target_rgb(val_idx)
     key_init, key_order = jax.random.split(jax.random.PRNGKey(config.seed))
-    y_mean = np.average(samples.y[train_idx], axis=0, weights=samples.w[train_idx])
+    y_mean = samples.target_rgb(train_idx[:100_000]).mean(axis=0)
     params = init(key_init, spec, y_mean) if init_params is None else jax.tree_util.tree_map(jnp.asarray, init_params)
     optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=config.learning_rate)
     opt_state = optimizer.init(params)
-    run_epoch, evaluate = _make_fns(spec, optimizer)
+    run_epoch, evaluate = _make_fns(spec, optimizer, samples.kind)
 
     n = len(train_idx)
-    batch = min(config.batch_size, n)
-    steps = max(min(config.epoch_samples, n) // batch, 1)
+    per_sample = samples.pixels // max(len(samples), 1) if samples.kind == "jpeg420" else 1  # pixels per sample
+    batch = min(max(config.batch_size // per_sample, 1), n)  # batch_size and epoch_samples count pixels
+    epoch_samples = max(config.epoch_samples // per_sample, 1)
+    steps = max(min(epoch_samples, n) // batch, 1)
     lr, best, best_params, best_epoch, stall = config.learning_rate, np.inf, params, 0, 0
     train_curve, val_curve, notes, interrupted = [], [], [], False
     try:
         for epoch in range(1, config.max_epochs + 1):
             key_order, k = jax.random.split(key_order)
-            if n <= config.epoch_samples:  # a full pass in random order
+            if n <= epoch_samples:  # a full pass in random order
                 idx = jax.random.permutation(k, n)[: steps * batch].reshape(steps, batch)
             else:  # large data: draw the epoch's samples (a permutation of millions is slow)
                 idx = jax.random.randint(k, (steps, batch), 0, n)
-            params, opt_state, train_loss = run_epoch(params, opt_state, xt, yt, wt, idx)
-            val_loss, dead = evaluate(params, xv, yv, wv)
+            params, opt_state, train_loss = run_epoch(params, opt_state, train, idx)
+            val_loss, dead = evaluate(params, val)
             train_loss, val_loss, dead = float(train_loss), float(val_loss), np.asarray(dead)
             if not np.isfinite(train_loss):
                 notes.append(f"training diverged at epoch {epoch}; kept epoch {best_epoch}")
                 break
             if dead.any():
-                params, opt_state = _revive(params, opt_state, dead, xv, samples.y[val_idx], spec, optimizer, notes, epoch)
+                params, opt_state = _revive(params, opt_state, dead, xv, yv, spec, optimizer, notes, epoch)
             train_curve.append(train_loss)
             val_curve.append(val_loss)
             if val_loss < best * (1 - 1e-4):
