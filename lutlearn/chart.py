@@ -18,7 +18,8 @@ import numpy as np
 
 from lutlearn.errors import HaldError
 
-__all__ = ["identity_grid", "hald_side", "hald_level", "identity_chart", "table_to_hald", "hald_to_table", "chart_bit_depth"]
+__all__ = ["identity_grid", "hald_side", "hald_level", "identity_chart", "table_to_hald", "hald_to_table",
+           "chart_bit_depth", "is_identity_chart", "write_chart"]
 
 
 def identity_grid(n: int) -> np.ndarray:
@@ -84,6 +85,20 @@ def hald_to_table(image: np.ndarray) -> np.ndarray:
         raise HaldError(f"a Hald image is square; this one is {w}x{h}")
     n = hald_level(w) ** 2
     return np.ascontiguousarray(image).reshape(n, n, n, 3)
+
+
+def is_identity_chart(rgb: np.ndarray) -> bool:
+    """True when ``rgb`` (H, W, 3) is an identity Hald chart of some level (to 16-bit precision)."""
+    h, w = rgb.shape[:2]
+    try:
+        level = hald_level(w) if h == w else 0
+    except HaldError:
+        return False
+    if not level:
+        return False
+    sample = slice(None, None, max(1, h // 64))  # every row would be slow on a 4096² chart
+    expected = identity_chart(level)[sample]
+    return bool(np.abs(rgb[sample] - expected).max() <= 0.51 / 255)
 
 
 def write_chart(path, level: int = 16, bit_depth: int | None = None):

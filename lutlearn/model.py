@@ -8,9 +8,9 @@ The model is a pure function of a parameter pytree::
 and a static :class:`MLPSpec`. Inputs are sRGB in [0, 1]; the network sees them
 centred as ``2 x - 1``. Hidden units use ``spec.hidden_activation`` (default
 sigmoid), the output unit ``spec.output_activation`` (default ReLU: the product
-owner's 3-32-3 design). With a lattice, the output is ``mlp(x) + trilinear(lattice, x)``:
+owner's 3-32-3 design). With a lattice, the output is ``mlp(x) + tetrahedral(lattice, x)``:
 the MLP carries the smooth global shape, the lattice the fine detail a small
-network cannot.
+network cannot (fitted by least squares after the MLP, see :mod:`lutlearn.lattice`).
 
 Every function takes an ``xp`` argument (numpy or jax.numpy), so the same code
 trains under jit and predicts with plain numpy.
@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lutlearn import lattice
 from lutlearn.errors import LutlearnError
 
 __all__ = ["MLPSpec", "init", "forward", "preactivation", "dead_outputs", "parse_hidden", "count_params"]
@@ -169,26 +170,7 @@ def forward(params: dict, x, spec: MLPSpec, xp=np):
     """
     out = _activation(spec.output_activation, xp)(preactivation(params, x, spec, xp))
     if spec.lattice:
-        out = out + trilinear(params["lattice"], x, xp)
-    return out
-
-
-def trilinear(table, x, xp=np):
-    """Trilinear lookup of ``x`` (M, 3) in ``table`` (L, L, L, C) [b, g, r], clamped; xp-generic."""
-    n = table.shape[0]
-    f = xp.clip(x, 0.0, 1.0) * (n - 1)
-    lower = xp.minimum(xp.floor(f), n - 2)
-    i0, d = lower.astype(xp.int32), f - lower
-    flat = table.reshape(-1, table.shape[-1])
-    base = (i0[:, 2] * n + i0[:, 1]) * n + i0[:, 0]
-    out = 0.0
-    for corner in range(8):
-        bits = [(corner >> k) & 1 for k in range(3)]
-        w = 1.0
-        for axis, bit in enumerate(bits):
-            w = w * (d[:, axis] if bit else 1.0 - d[:, axis])
-        offset = bits[0] + bits[1] * n + bits[2] * n * n
-        out = out + w[:, None] * flat[base + offset]
+        out = out + lattice.lookup(params["lattice"], x, xp)
     return out
 
 

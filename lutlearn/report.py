@@ -42,10 +42,28 @@ def coverage_mosaic(x: np.ndarray, bins: int = 16) -> np.ndarray:
     return mosaic
 
 
-def _preview(path: Path) -> np.ndarray:
-    rgb = read_image(path).rgb
+def _shrink(rgb: np.ndarray) -> np.ndarray:
     step = max(1, int(np.ceil(max(rgb.shape[:2]) / _PREVIEW)))
     return rgb[::step, ::step]
+
+
+def preview_pair(before_path: Path, after_path: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    """(before, after, caption) preview images for the report.
+
+    For a chart pair the chart itself makes a poor picture: the built-in test
+    image is shown instead, with the after-chart applied to it as a LUT.
+    """
+    from lutlearn.chart import hald_to_table, is_identity_chart
+    from lutlearn.lut import LUT3D
+    from lutlearn.testimage import test_image
+
+    before, after = read_image(before_path).rgb, read_image(after_path).rgb
+    if before.shape == after.shape and is_identity_chart(before):
+        image = test_image()
+        return image, LUT3D(hald_to_table(after)).apply(image), "built-in test image through the after-chart"
+    before, after = _shrink(before), _shrink(after)
+    h, w = min(before.shape[0], after.shape[0]), min(before.shape[1], after.shape[1])
+    return before[:h, :w], after[:h, :w], before_path.name
 
 
 def write_report(path, model, result, samples, pairs) -> Path:
@@ -55,9 +73,7 @@ def write_report(path, model, result, samples, pairs) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    before, after = _preview(Path(pairs[0][0])), _preview(Path(pairs[0][1]))
-    h, w = min(before.shape[0], after.shape[0]), min(before.shape[1], after.shape[1])
-    before, after = before[:h, :w], after[:h, :w]
+    before, after, caption = preview_pair(Path(pairs[0][0]), Path(pairs[0][1]))
     pred = model.apply(before)
     de = delta_e2000(pred, after)
     fig, axes = plt.subplots(2, 3, figsize=(13, 8.5))
@@ -69,7 +85,7 @@ def write_report(path, model, result, samples, pairs) -> Path:
     ax.axvline(result.best_epoch, color="grey", ls=":", label=f"kept (epoch {result.best_epoch})")
     ax.set(xlabel="epoch", ylabel="MSE (sRGB)", title="training curve")
     ax.legend()
-    for ax, img, title in ((axes[0, 1], before, "before"), (axes[0, 2], after, "after (target)"),
+    for ax, img, title in ((axes[0, 1], before, f"before: {caption}"), (axes[0, 2], after, "after (target)"),
                            (axes[1, 0], np.clip(pred, 0, 1), "predicted")):
         ax.imshow(np.clip(img, 0, 1))
         ax.set_title(title)

@@ -53,7 +53,7 @@ from lutlearn.train import FitConfig, fit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VARIANTS = ("resample", "default", "64,64", "lattice", "jpeg", "jpeg420", "jpeg420px", "photo")
-LATTICE = 17
+LATTICE = 33
 
 
 def load_photos(stride: int):

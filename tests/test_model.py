@@ -40,11 +40,15 @@ def test_numpy_and_jax_forward_agree(spec):
 
 def test_lattice_interpolation_is_exact_at_nodes():
     from lutlearn.chart import identity_grid
-    from lutlearn.model import trilinear
+    from lutlearn.lattice import lookup
+    from lutlearn.lut import LUT3D
 
     table = np.random.default_rng(2).random((5, 5, 5, 3), dtype=np.float32)
     nodes = identity_grid(5).reshape(-1, 3)
-    np.testing.assert_allclose(trilinear(table, nodes), table.reshape(-1, 3), atol=1e-6)
+    np.testing.assert_allclose(lookup(table, nodes), table.reshape(-1, 3), atol=1e-6)
+    x = np.random.default_rng(3).random((5000, 3), dtype=np.float32)  # between nodes: the LUT kernel's tetrahedral
+    np.testing.assert_allclose(lookup(table, x), LUT3D(table).apply(x), atol=1e-5)
+    np.testing.assert_allclose(np.asarray(lookup(jnp.asarray(table), jnp.asarray(x), jnp)), lookup(table, x), atol=1e-5)
 
 
 def test_sklearn_resets_relu_output_to_identity_and_we_predict_what_it_predicts():

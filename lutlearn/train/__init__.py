@@ -103,11 +103,41 @@ def fit(samples: Samples, spec: MLPSpec = MLPSpec(), config: FitConfig = FitConf
         from lutlearn.train.sklearn_fit import fit_sklearn as trainer
         if init_params is not None:
             raise LutlearnError("init_params is only supported by the jax backend")
-    result = trainer(samples, spec, config, progress=progress, init_params=init_params)
+    result = trainer(samples, spec._replace(lattice=0), config, progress=progress, init_params=init_params)
+    if spec.lattice:
+        result = _add_lattice(result, samples, spec, config)
     leaves = result.model.params["w"] + result.model.params["b"]
     if not all(np.isfinite(np.asarray(v)).all() for v in leaves):
         raise LutlearnError("training produced non-finite weights; check the inputs for extreme values")
     return result
+
+
+_LATTICE_MAX_SAMPLES = 4_000_000
+
+
+def _add_lattice(result: FitResult, samples: Samples, spec: MLPSpec, config: FitConfig) -> FitResult:
+    """Fit the residual lattice to the trained MLP by least squares (see :mod:`lutlearn.lattice`)."""
+    import dataclasses
+    import time
+
+    from lutlearn.lattice import fit_residual_lattice
+
+    t0 = time.perf_counter()
+    train = np.setdiff1d(np.arange(len(samples)), result.val_idx, assume_unique=True)
+    if len(train) > _LATTICE_MAX_SAMPLES:
+        train = np.random.default_rng(config.seed).choice(train, _LATTICE_MAX_SAMPLES, replace=False)
+    mlp = result.model
+    residual = samples.y[train] - mlp.predict(samples.x[train])
+    table = fit_residual_lattice(samples.x[train], residual, samples.w[train], spec.lattice)
+    model = dataclasses.replace(mlp, spec=spec, params={**mlp.params, "lattice": table})
+    before, after = (_mse(m, samples, result.val_idx) for m in (mlp, model))
+    note = f"{spec.lattice}^3 residual lattice fitted in {time.perf_counter() - t0:.1f}s: validation MSE {before:.3e} -> {after:.3e}"
+    return result._replace(model=model, seconds=result.seconds + time.perf_counter() - t0, notes=result.notes + (note,))
+
+
+def _mse(model, samples: Samples, idx: np.ndarray) -> float:
+    err = model.predict(samples.x[idx]) - samples.y[idx]
+    return float(np.average((err * err).mean(axis=1), weights=samples.w[idx]))
 
 
 def _validate(samples, spec: MLPSpec, config: FitConfig) -> None:
@@ -124,6 +154,8 @@ def _validate(samples, spec: MLPSpec, config: FitConfig) -> None:
     for name, ok in checks:
         if not ok:
             raise LutlearnError(f"the {name!r} setting is out of range: got {getattr(config, name)!r}")
+    if spec.lattice and getattr(samples, "kind", "pixel") != "pixel":
+        raise LutlearnError("--lattice needs pixel samples: use a PNG/TIFF or 4:4:4 JPEG after image, or --no-jpeg-chroma")
     if config.backend == "sklearn" and getattr(samples, "kind", "pixel") != "pixel":
         raise LutlearnError("the sklearn backend fits pixel samples only (load pairs with jpeg_chroma=False)")
     if config.backend == "sklearn" and (spec.lattice or spec.hidden_activation != "sigmoid"):
