@@ -16,8 +16,9 @@ _backend_option = click.option("--backend", type=click.Choice(["jax", "sklearn"]
 _hidden_option = click.option("--hidden", default="32", show_default=True,
                               help="Hidden layer widths, comma-separated (e.g. 64,64).")
 _lattice_option = click.option("--lattice", type=click.IntRange(0, 129), default=0, show_default=True,
-                               help="Add a residual correction lattice of this many nodes per axis (e.g. 17); "
-                                    "0 = plain MLP. Best with chart pairs, which cover every colour.")
+                               help="Accuracy option: add a residual lattice of this many nodes per axis, solved "
+                                    "by least squares after the network (use the same value as --size, e.g. 33). "
+                                    "0 = the plain network.")
 _level_option = click.option("--hald-level", type=click.IntRange(2, 16), default=8, show_default=True,
                              help="Level of Hald image outputs (L² nodes per axis).")
 
