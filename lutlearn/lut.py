@@ -14,6 +14,15 @@ from lutlearn.errors import LutlearnError, ShapeError
 __all__ = ["LUT3D"]
 
 
+def checked_domain(lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Input domain bounds as float32 (3,) arrays (scalars broadcast), or LutlearnError if max <= min."""
+    lo = np.broadcast_to(np.asarray(lo, np.float32), (3,)).copy()
+    hi = np.broadcast_to(np.asarray(hi, np.float32), (3,)).copy()
+    if not (hi > lo).all():
+        raise LutlearnError(f"LUT domain max {hi.tolist()} must exceed min {lo.tolist()}")
+    return lo, hi
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class LUT3D:
     """A 3D lookup table.
@@ -42,10 +51,7 @@ class LUT3D:
             raise ShapeError(f"LUT size must be in 2..256, got {t.shape[0]}")
         if not np.isfinite(t).all():
             raise LutlearnError("LUT table holds NaN or infinite values")
-        lo = np.broadcast_to(np.asarray(self.domain_min, np.float32), (3,)).copy()
-        hi = np.broadcast_to(np.asarray(self.domain_max, np.float32), (3,)).copy()
-        if not (hi > lo).all():
-            raise LutlearnError(f"LUT domain max {hi.tolist()} must exceed min {lo.tolist()}")
+        lo, hi = checked_domain(self.domain_min, self.domain_max)
         object.__setattr__(self, "table", np.ascontiguousarray(t))
         object.__setattr__(self, "domain_min", lo)
         object.__setattr__(self, "domain_max", hi)

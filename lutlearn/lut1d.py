@@ -14,17 +14,9 @@ import dataclasses
 import numpy as np
 
 from lutlearn.errors import LutlearnError, ShapeError
-from lutlearn.lut import LUT3D
+from lutlearn.lut import LUT3D, checked_domain as _domain
 
 __all__ = ["LUT1D", "ShaperLUT"]
-
-
-def _domain(lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.broadcast_to(np.asarray(lo, np.float32), (3,)).copy()
-    hi = np.broadcast_to(np.asarray(hi, np.float32), (3,)).copy()
-    if not (hi > lo).all():
-        raise LutlearnError(f"LUT domain max {hi.tolist()} must exceed min {lo.tolist()}")
-    return lo, hi
 
 
 def _colours(rgb) -> np.ndarray:

@@ -46,7 +46,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from lutlearn.apply import apply_to_file
 from lutlearn.formats import read_lut
 from lutlearn.formats.cube import read_cube, write_cube
 from lutlearn.look_resolver import LatticeLook

@@ -43,7 +43,7 @@ import numpy as np
 from PIL import Image
 
 from lutlearn.chart import identity_chart, identity_grid, write_chart
-from lutlearn.formats import read_lut, write_lut
+from lutlearn.formats import read_lut
 from lutlearn.imageio import read_image
 from lutlearn.lut import LUT3D
 from lutlearn.metrics import delta_e2000

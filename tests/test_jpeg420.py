@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 from PIL import Image
 
 from lutlearn.chart import identity_chart

@@ -4,7 +4,7 @@ import pytest
 from lutlearn.errors import LutlearnError
 from lutlearn.grades import darkroom
 from lutlearn.metrics import delta_e2000
-from lutlearn.model import MLPSpec, dead_outputs, init, to_numpy
+from lutlearn.model import MLPSpec, dead_outputs, init
 from lutlearn.pairs import Samples
 from lutlearn.train import FitConfig, fit
 
