@@ -6,7 +6,7 @@ Accepted:
 - a Hald CLUT image (``.png``/``.tif``, any level): interpolated;
 - a learned model file (``.npz``, :mod:`lutlearn.modelfile`): evaluated
   directly, with no interpolation error;
-- the name of a bundled or user look (not available yet: a clear error).
+- the name of a bundled or user look (:mod:`lutlearn.looks`).
 
 Each file type is read by the package's one reader for it
 (:func:`lutlearn.formats.read_lut`, :func:`lutlearn.modelfile.load_model`).
@@ -92,7 +92,7 @@ def resolve_look(spec: str | os.PathLike, method: str = "tetrahedral") -> Look:
     >>> resolve_look("no_such_look")
     Traceback (most recent call last):
     ...
-    lutlearn.errors.LutlearnError: no look named 'no_such_look' (give a .cube, Hald .png/.tif or model .npz file)
+    lutlearn.looks.LookError: no look named 'no_such_look' (`lutlearn looks` lists them)
     """
     path = Path(spec)
     ext = path.suffix.lower()
@@ -117,5 +117,6 @@ def _model_look(path: Path) -> Look:
 
 
 def _named_look(name: str, method: str) -> Look:
-    # Bundled and user looks arrive with a later issue; until then a bare name is an error.
-    raise LutlearnError(f"no look named {name!r} (give a .cube, Hald .png/.tif or model .npz file)")
+    from lutlearn.looks import load_look  # bundled and user looks (lutlearn looks)
+
+    return load_look(name, method)

@@ -139,8 +139,8 @@ def test_model_file_look_is_evaluated_exactly(tmp_path):
 
 
 def test_resolver_errors():
-    with pytest.raises(LutlearnError, match="no look named 'teal_orange'"):
-        resolve_look("teal_orange")
+    with pytest.raises(LutlearnError, match="no look named 'no_such_look'"):
+        resolve_look("no_such_look")
     with pytest.raises(LutlearnError, match="no such look file"):
         resolve_look("missing.cube")
     with pytest.raises(LutlearnError, match="not a look file"):

@@ -91,7 +91,7 @@ def test_existing_output_needs_overwrite(shoot, tmp_path):
 
 
 @pytest.mark.parametrize("look, message", [
-    ("teal_orange", "no look named 'teal_orange'"),
+    ("no_such_look", "no look named 'no_such_look'"),
     ("nowhere/look.cube", "no such look file"),
 ])
 def test_bad_look_exits_1(shoot, tmp_path, look, message):

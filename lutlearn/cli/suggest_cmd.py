@@ -1,0 +1,146 @@
+"""``lutlearn suggest``: rank looks for photos by predicted aesthetic gain (NIMA)."""
+
+import json
+import os
+import time
+
+import click
+
+from lutlearn.cli.options import json_option
+
+
+@click.command("suggest", short_help="Rank looks for photos by predicted aesthetic gain (NIMA).")
+@click.argument("photos", nargs=-1, required=True, type=click.Path())
+@click.option("--looks", "look_specs", multiple=True,
+              help="Candidate looks: names or look files, comma-separated or repeated (default: every look).")
+@click.option("--strengths", default="0.5,1", show_default=True,
+              help="Strengths to try for each look, comma-separated, each in (0, 1].")
+@click.option("--top", type=click.IntRange(1, None), default=None,
+              help="Show only the K best (per-photo tables, JSON rankings, overall table). [default: all]")
+@click.option("--sheet", type=click.Path(dir_okay=False),
+              help="Write a contact sheet (.jpg/.png): each photo, then its best looks (5 at most), labelled.")
+@click.option("--weights", type=click.Path(dir_okay=False), default=None,
+              help="NIMA weights file (default: as for `lutlearn score`).")
+@json_option
+@click.option("--timings", is_flag=True, help="Print the seconds spent in each stage to stderr.")
+def suggest(photos, look_specs, strengths, top, sheet, weights, as_json, timings):
+    """Rank looks for PHOTOS (files, folders or globs) by NIMA aesthetic gain.
+
+    Each look at each strength is scored with NIMA and ranked by gain =
+    score(graded) - score(original); a score is NIMA's mean rating (1..10).
+    The looks grade the 224x224 image that NIMA sees, which gives the same
+    score as grading the full-size photo (`lutlearn apply --strength S` to an
+    8-bit PNG, then `lutlearn score`), and all candidates of a photo go through
+    the network in one batch. A look that fails to load is reported and
+    skipped. With several photos an overall ranking by mean gain follows the
+    per-photo tables, and progress goes to stderr. A photo that cannot be read
+    is reported, the others are still ranked, and the exit status is 1.
+
+    With --json: one object per photo (a JSON array of them when several
+    photos, a folder or a glob are given); rankings are best gain first:
+
+    \b
+        {"photo": PATH, "original": {"mean": M, "std": S},
+         "ranking": [{"look": NAME, "strength": S, "mean": M, "std": S,
+                      "gain": G}, ...]}
+        {"photo": PATH, "error": MESSAGE}      (a photo that cannot be read)
+
+    \b
+        $ lutlearn suggest photo.jpg --top 5 --sheet sheet.jpg
+        $ lutlearn suggest shoot/ --looks teal_orange,sepia --strengths 0.5,1 --json
+    """
+    from lutlearn.apply import expand_inputs
+    from lutlearn.progress import Progress
+    from lutlearn.suggest import suggest as rank_all
+
+    t_start = time.perf_counter()
+    inputs = expand_inputs(photos)
+    many = len(photos) > 1 or not os.path.isfile(photos[0])  # a folder or a glob: a JSON array
+    candidates, strength_list, load_scorer, stages = _setup(look_specs, strengths, weights)
+    progress = Progress(len(inputs), label="suggest") if len(inputs) > 1 else None
+
+    def on_done(result):
+        if result.error is not None:
+            click.echo(f"error: {result.error}", err=True)
+        elif not as_json:
+            click.echo(_format_photo(result, top) + ("\n" if len(inputs) > 1 else ""))
+        if progress is not None:
+            progress.update(1, info=click.format_filename(result.photo))
+
+    results = rank_all(inputs, candidates, strength_list, load_scorer, on_done=on_done)
+    if progress is not None:
+        progress.close()
+    for r in results:
+        for stage, seconds in r.timings.items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
+    if sheet:
+        stages["sheet"] = _write_sheet(sheet, results, candidates, top)
+    if as_json:
+        click.echo(json.dumps([r.to_dict(top) for r in results] if many else results[0].to_dict(top), indent=1))
+    elif len(results) > 1:
+        click.echo(_format_overall(results, top))
+    if timings:
+        stages["total"] = time.perf_counter() - t_start
+        click.echo("timings (s): " + "  ".join(f"{k} {v:.3f}" for k, v in stages.items()), err=True)
+    failed = [r.error for r in results if r.error is not None]
+    if failed:
+        raise click.ClickException(failed[-1] if len(failed) == 1 else f"{len(failed)} photos could not be read")
+
+
+def _setup(look_specs, strengths, weights):
+    """Parse the options and load the looks: (candidates, strengths, scorer loader, {stage: seconds})."""
+    from lutlearn.nima.score import Scorer, enable_compilation_cache
+    from lutlearn.suggest import batch_size, load_candidates, parse_strengths
+
+    t0 = time.perf_counter()
+    strength_list = parse_strengths(strengths)
+    specs = [s.strip() for spec in look_specs for s in spec.split(",") if s.strip()] or None
+    candidates = load_candidates(specs, warn=lambda message: click.echo(f"warning: {message}", err=True))
+    stages = {"looks": time.perf_counter() - t0}
+
+    def load_scorer():  # called by suggest() once the first photo is decoding
+        t1 = time.perf_counter()
+        enable_compilation_cache()
+        scorer = Scorer.load(weights, batch_size=batch_size(len(candidates), len(strength_list)))
+        stages["weights"] = time.perf_counter() - t1
+        return scorer
+
+    return candidates, strength_list, load_scorer, stages
+
+
+def _write_sheet(path, results, candidates, top) -> float:
+    """Write the contact sheet and print its path to stderr; returns the seconds taken."""
+    from lutlearn.sheet import SHEET_LOOKS, write_sheet
+
+    t0 = time.perf_counter()
+    written = write_sheet(path, results, dict(candidates), min(top or SHEET_LOOKS, SHEET_LOOKS))
+    click.echo(f"sheet: {written}", err=True)
+    return time.perf_counter() - t0
+
+
+def _format_photo(result, top) -> str:
+    """One photo's ranking as an aligned table."""
+    rows = result.ranking[:top]
+    width = max([len(r.look) for r in rows] + [4])
+    lines = [f"{result.photo}: original {result.original[0]:.3f} (std {result.original[1]:.3f})",
+             f"rank  {'look':{width}s}  strength  score    gain"]
+    lines += [f"{k:4d}  {r.look:{width}s}  {r.strength:8.2f}  {r.mean:5.3f}  {r.gain:+.3f}"
+              for k, r in enumerate(rows, 1)]
+    return "\n".join(lines)
+
+
+def _format_overall(results, top) -> str:
+    """The overall ranking (mean gain over the photos) as an aligned table."""
+    from lutlearn.suggest import overall_ranking
+
+    rows = overall_ranking(results)[:top]
+    scored = sum(r.error is None for r in results)
+    width = max([len(r["look"]) for r in rows] + [4])
+    lines = [f"overall: mean gain over {scored} photos",
+             f"rank  {'look':{width}s}  strength  mean gain  best on"]
+    lines += [f"{k:4d}  {r['look']:{width}s}  {r['strength']:8.2f}  {r['mean_gain']:+9.3f}  {r['wins']:7d}"
+              for k, r in enumerate(rows, 1)]
+    return "\n".join(lines)
+
+
+COMMANDS = [suggest]
