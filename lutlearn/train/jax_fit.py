@@ -5,7 +5,8 @@ so Python runs once per epoch, on CPU or GPU alike. The learning rate follows
 a cosine decay to 1% over ``max_epochs`` (or, with ``schedule="plateau"``, drops
 3x whenever validation loss stalls for ``patience // 3`` epochs), set through
 ``optax.inject_hyperparams`` without recompiling; training stops early after
-``patience`` epochs without improvement.
+``patience`` epochs without improvement of the smoothed validation loss, and
+keeps the parameters of the epoch with the lowest validation loss.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def fit_jax(samples, spec: MLPSpec, config, progress=None, init_params=None):
     epoch_samples = max(config.epoch_samples // per_sample, 1)
     steps = max(min(epoch_samples, n) // batch, 1)
     lr, best, best_params, best_epoch, stall = config.learning_rate, np.inf, params, 0, 0
+    smooth, best_smooth = None, np.inf
     train_curve, val_curve, notes, interrupted = [], [], [], False
     try:
         for epoch in range(1, config.max_epochs + 1):
@@ -104,8 +106,13 @@ def fit_jax(samples, spec: MLPSpec, config, progress=None, init_params=None):
                 params, opt_state = _revive(params, opt_state, dead, xv, yv, spec, optimizer, notes, epoch)
             train_curve.append(train_loss)
             val_curve.append(val_loss)
-            if val_loss < best * (1 - 1e-4):
-                best, best_params, best_epoch, stall = val_loss, params, epoch, 0
+            if val_loss < best:
+                best, best_params, best_epoch = val_loss, params, epoch
+            # Stalls are judged on a moving average: at a high learning rate the raw validation
+            # loss is noisy, and one lucky epoch must not stop training that is still improving.
+            smooth = val_loss if smooth is None else 0.7 * smooth + 0.3 * val_loss
+            if smooth < best_smooth * (1 - 1e-3):
+                best_smooth, stall = smooth, 0
             else:
                 stall += 1
             lr = _next_lr(config, epoch, stall, lr)
