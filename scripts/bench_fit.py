@@ -10,8 +10,9 @@ Each run is a separate child process, so that its peak memory (ru_maxrss) is its
   2M of the 16.7M colours). Its per-epoch cost is measured and extrapolated linearly to the full data:
   sklearn's adam epoch is a Python loop over minibatches of 200, so its cost is linear in the sample count.
 
-Both runs report ΔE2000 on held-out colours (colours neither model trained on). The ratio compares the
-time each run needs to reach its final ΔE, where JAX's ΔE is equal or better.
+Both runs report ΔE2000 on held-out colours (colours neither model trained on). The ratio compares
+wall times where JAX's ΔE is equal or better: for the default JAX run (100 epochs), and for a short JAX
+run (``--short-epochs``, default 10), closer to the time JAX needs to reach the recipe's ΔE.
 
 Usage::
 
@@ -36,11 +37,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_jax(workdir: Path) -> dict:
+def child_jax(workdir: Path, epochs: int) -> dict:
     from lutlearn.fitting import fit_files
+    from lutlearn.train import FitConfig
 
     t0 = time.perf_counter()
-    summary = fit_files([(workdir / "chart.png", workdir / "darkroom.png")], [workdir / "jax.cube"])
+    summary = fit_files([(workdir / "chart.png", workdir / "darkroom.png")], [workdir / "jax.cube"],
+                        config=FitConfig(max_epochs=epochs))
     wall = time.perf_counter() - t0
     return {"wall_s": wall, "train_s": summary.result.seconds, "epochs": len(summary.result.train_loss),
             "delta_e": summary.delta_e, "peak_mb": _peak_mb()}
@@ -96,12 +99,13 @@ def run_child(*args) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sk-samples", type=int, default=2_000_000)
+    ap.add_argument("--short-epochs", type=int, default=10, help="epochs of the second, shorter jax run")
     ap.add_argument("--keep", help="work in this folder and keep the files")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, workdir = args.child[0], Path(args.child[1])
-        res = child_jax(workdir) if kind == "jax" else child_sklearn(workdir, int(args.child[2]))
+        res = child_jax(workdir, int(args.child[2])) if kind == "jax" else child_sklearn(workdir, int(args.child[2]))
         print(json.dumps(res))
         return 0
     tmp = tempfile.TemporaryDirectory() if not args.keep else None
@@ -109,23 +113,27 @@ def main(argv=None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     print("setup: writing the 4096² chart and its darkroom grade (not timed)", file=sys.stderr)
     setup(workdir)
-    jax = run_child("jax", workdir)
+    jax = run_child("jax", workdir, 100)
+    short = run_child("jax", workdir, args.short_epochs)
     sk = run_child("sklearn", workdir, args.sk_samples)
-    ratio = sk["extrapolated_wall_s"] / jax["wall_s"]
-    better = jax["delta_e"]["mean"] <= sk["delta_e"]["mean"]
     print("bench_fit: darkroom grade, full 4096x4096 chart pair (16,777,216 colours), 2-core CPU")
     print(f"{'run':32s} {'wall s':>9s} {'peak MB':>8s} {'epochs':>6s} {'dE mean':>8s} {'dE p95':>7s}")
-    print(f"{'jax end-to-end':32s} {jax['wall_s']:9.1f} {jax['peak_mb']:8.0f} {jax['epochs']:6d} "
-          f"{jax['delta_e']['mean']:8.3f} {jax['delta_e']['p95']:7.3f}")
+    for name, run in (("jax end-to-end, default", jax), (f"jax end-to-end, --epochs {args.short_epochs}", short)):
+        print(f"{name:32s} {run['wall_s']:9.1f} {run['peak_mb']:8.0f} {run['epochs']:6d} "
+              f"{run['delta_e']['mean']:8.3f} {run['delta_e']['p95']:7.3f}")
     print(f"{'sklearn recipe, ' + str(sk['samples']) + ' samples':32s} {sk['train_s']:9.1f} {sk['peak_mb']:8.0f} "
           f"{sk['epochs']:6d} {sk['delta_e']['mean']:8.3f} {sk['delta_e']['p95']:7.3f}")
     print(f"{'sklearn, extrapolated to full':32s} {sk['extrapolated_wall_s']:9.1f} {'':>8s} {sk['epochs']:6d}  "
           f"(per-epoch {sk['per_epoch_full_s']:.1f} s x {sk['epochs']}, linear in samples)")
-    print(f"ratio sklearn/jax time: {ratio:.1f}x, with jax dE {'<=' if better else '>'} sklearn dE "
-          f"(target >= {TARGET_RATIO:.0f}x at equal or better dE)")
+    ok = True
+    for name, run in (("default", jax), (f"--epochs {args.short_epochs}", short)):
+        ratio = sk["extrapolated_wall_s"] / run["wall_s"]
+        better = run["delta_e"]["mean"] <= sk["delta_e"]["mean"]
+        ok &= name != "default" or (ratio >= TARGET_RATIO and better)
+        print(f"ratio sklearn/jax ({name}): {ratio:.1f}x, jax dE {'<=' if better else '>'} sklearn dE")
     print(f"targets: jax wall {jax['wall_s']:.1f} s <= {TARGET_JAX_S:.0f} s: {jax['wall_s'] <= TARGET_JAX_S}; "
           f"jax mean dE {jax['delta_e']['mean']:.3f} <= {TARGET_DE}: {jax['delta_e']['mean'] <= TARGET_DE}; "
-          f"ratio >= {TARGET_RATIO:.0f}: {ratio >= TARGET_RATIO and better}")
+          f"ratio >= {TARGET_RATIO:.0f}x at equal or better dE: {ok}")
     if tmp:
         tmp.cleanup()
     return 0
