@@ -24,7 +24,42 @@ def checked_domain(lo, hi) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class LUT3D:
+class TableLUT:
+    """What every LUT type shares: a float32 table, a title and a per-channel input domain.
+
+    Subclasses define ``_check(table)``, which raises for a table of the wrong shape.
+    """
+
+    table: np.ndarray
+    title: str = ""
+    domain_min: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3, np.float32))
+    domain_max: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(3, np.float32))
+
+    def __post_init__(self):
+        t = np.asarray(self.table, dtype=np.float32)
+        self._check(t)
+        if not np.isfinite(t).all():
+            raise LutlearnError(f"{type(self).__name__} table holds NaN or infinite values")
+        lo, hi = checked_domain(self.domain_min, self.domain_max)
+        object.__setattr__(self, "table", np.ascontiguousarray(t))
+        object.__setattr__(self, "domain_min", lo)
+        object.__setattr__(self, "domain_max", hi)
+
+    def _check(self, table: np.ndarray) -> None:
+        raise NotImplementedError
+
+    @property
+    def size(self) -> int:
+        """Nodes per axis (3D) or samples per curve (1D)."""
+        return self.table.shape[0]
+
+    @property
+    def has_default_domain(self) -> bool:
+        return bool((self.domain_min == 0).all() and (self.domain_max == 1).all())
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LUT3D(TableLUT):
     """A 3D lookup table.
 
     Attributes:
@@ -38,32 +73,11 @@ class LUT3D:
     [0.2, 0.5, 0.9]
     """
 
-    table: np.ndarray
-    title: str = ""
-    domain_min: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3, np.float32))
-    domain_max: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(3, np.float32))
-
-    def __post_init__(self):
-        t = np.asarray(self.table, dtype=np.float32)
+    def _check(self, t: np.ndarray) -> None:
         if t.ndim != 4 or t.shape[-1] != 3 or not (t.shape[0] == t.shape[1] == t.shape[2]):
             raise ShapeError(f"a LUT table has shape (N, N, N, 3), got {t.shape}")
         if not 2 <= t.shape[0] <= 256:
             raise ShapeError(f"LUT size must be in 2..256, got {t.shape[0]}")
-        if not np.isfinite(t).all():
-            raise LutlearnError("LUT table holds NaN or infinite values")
-        lo, hi = checked_domain(self.domain_min, self.domain_max)
-        object.__setattr__(self, "table", np.ascontiguousarray(t))
-        object.__setattr__(self, "domain_min", lo)
-        object.__setattr__(self, "domain_max", hi)
-
-    @property
-    def size(self) -> int:
-        """Nodes per axis."""
-        return self.table.shape[0]
-
-    @property
-    def has_default_domain(self) -> bool:
-        return bool((self.domain_min == 0).all() and (self.domain_max == 1).all())
 
     @classmethod
     def identity(cls, size: int = 33, title: str = "") -> "LUT3D":

@@ -13,8 +13,8 @@ import dataclasses
 
 import numpy as np
 
-from lutlearn.errors import LutlearnError, ShapeError
-from lutlearn.lut import LUT3D, checked_domain as _domain
+from lutlearn.errors import ShapeError
+from lutlearn.lut import LUT3D, TableLUT
 
 __all__ = ["LUT1D", "ShaperLUT"]
 
@@ -27,7 +27,7 @@ def _colours(rgb) -> np.ndarray:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class LUT1D:
+class LUT1D(TableLUT):
     """Three per-channel curves sampled at ``size`` evenly spaced inputs.
 
     Attributes:
@@ -40,30 +40,9 @@ class LUT1D:
     [0.5, 0.25, 0.5]
     """
 
-    table: np.ndarray
-    title: str = ""
-    domain_min: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3, np.float32))
-    domain_max: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(3, np.float32))
-
-    def __post_init__(self):
-        t = np.asarray(self.table, dtype=np.float32)
+    def _check(self, t: np.ndarray) -> None:
         if t.ndim != 2 or t.shape[1] != 3 or not 2 <= t.shape[0] <= 65536:
             raise ShapeError(f"a 1D LUT table has shape (M, 3) with M in 2..65536, got {t.shape}")
-        if not np.isfinite(t).all():
-            raise LutlearnError("1D LUT table holds NaN or infinite values")
-        lo, hi = _domain(self.domain_min, self.domain_max)
-        object.__setattr__(self, "table", np.ascontiguousarray(t))
-        object.__setattr__(self, "domain_min", lo)
-        object.__setattr__(self, "domain_max", hi)
-
-    @property
-    def size(self) -> int:
-        """Samples per curve."""
-        return self.table.shape[0]
-
-    @property
-    def has_default_domain(self) -> bool:
-        return bool((self.domain_min == 0).all() and (self.domain_max == 1).all())
 
     @classmethod
     def identity(cls, size: int = 1024, title: str = "") -> "LUT1D":
