@@ -76,7 +76,6 @@ class ColourCache:
         self.table = np.zeros(1 << 24, dtype=np.uint32)
         self.evaluated = self.clipped = 0
         self._lock = threading.Lock()
-        self._scratch: np.ndarray | None = None
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
         """Packed results (M,) uint32 (bit 24 set) for packed colour codes (M,) uint32, computing unknown ones."""
@@ -84,28 +83,10 @@ class ColourCache:
         missing = out == 0
         if missing.any():
             need = codes[missing]
-            first, where = self._distinct(need)
-            found = self._evaluate(first)
-            self.table[first] = found  # racing threads write identical values
-            out[missing] = found[where]
+            found = self._evaluate(need)
+            self.table[need] = found  # racing threads write identical values
+            out[missing] = found
         return out
-
-    def _distinct(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct ``codes`` and, for each input, its index among them: O(M) with a scratch table.
-
-        A smooth photo repeats colours within a chunk, so this saves evaluating
-        the look on the same colour many times. The scratch table is shared, so
-        its short scatter/gather runs under the lock; the look itself does not.
-        """
-        positions = np.arange(codes.size, dtype=np.uint32)
-        with self._lock:
-            if self._scratch is None:
-                self._scratch = np.empty(1 << 24, dtype=np.uint32)  # untouched pages cost nothing
-            self._scratch[codes] = positions  # the last writer of each colour wins
-            owner = self._scratch[codes]
-        keep = owner == positions
-        rank = np.cumsum(keep, dtype=np.int64) - 1  # index among the distinct colours, for each owner
-        return codes[keep], rank[owner]
 
     def _evaluate(self, codes: np.ndarray) -> np.ndarray:
         """Packed colour codes (M,) uint32 -> packed, rounded results with the known bit set."""
