@@ -116,6 +116,28 @@ def _run(work, n: int, threads: int) -> None:
             pass
 
 
+def _prefill(codes_of, n: int, cache: ColourCache, threads: int) -> None:
+    """Evaluate the look once on exactly the image's distinct colours, in colour order.
+
+    One pass marks the colours present (a 16 MB flag table); the unknown ones are
+    then evaluated in sorted chunks on ``threads`` threads. Without it, a cold
+    cache evaluates colours repeated inside a chunk several times.
+    """
+    present = np.zeros(1 << 24, dtype=np.bool_)
+
+    def mark(a: int, b: int) -> None:
+        present[codes_of(a, b)] = True  # racing threads write the same value
+
+    _run(mark, n, threads)
+    need = np.flatnonzero(present & (cache.table == 0)).astype(np.uint32)
+
+    def fill(a: int, b: int) -> None:
+        codes = need[a:b]
+        cache.table[codes] = cache._evaluate(codes)
+
+    _run(fill, need.size, threads)
+
+
 def _render8(src: np.ndarray, dst: np.ndarray, cache: ColourCache, threads: int) -> None:
     """src, dst: uint8 (P, 3), dst C-contiguous; dst = cache results for src.
 
@@ -129,14 +151,20 @@ def _render8(src: np.ndarray, dst: np.ndarray, cache: ColourCache, threads: int)
     flat_src = src.reshape(-1) if src.flags.c_contiguous else None
     flat_dst = dst.reshape(-1)
 
-    def work(a: int, b: int) -> None:
+    def codes_of(a: int, b: int) -> np.ndarray:
         m = b - a
         if flat_src is not None and b < n:  # the spare byte read lies inside the array
-            codes = np.ndarray((m,), dtype="<u4", buffer=flat_src, offset=3 * a, strides=(3,)) & _LOW24
-        else:
-            inbuf = np.empty(3 * m + 1, np.uint8)
-            inbuf[: 3 * m] = src[a:b].reshape(-1)
-            codes = np.ndarray((m,), dtype="<u4", buffer=inbuf, strides=(3,)) & _LOW24
+            return np.ndarray((m,), dtype="<u4", buffer=flat_src, offset=3 * a, strides=(3,)) & _LOW24
+        inbuf = np.empty(3 * m + 1, np.uint8)
+        inbuf[: 3 * m] = src[a:b].reshape(-1)
+        return np.ndarray((m,), dtype="<u4", buffer=inbuf, strides=(3,)) & _LOW24
+
+    if cache.evaluated == 0:
+        _prefill(codes_of, n, cache, threads)
+
+    def work(a: int, b: int) -> None:
+        m = b - a
+        codes = codes_of(a, b)
         result = cache.lookup(codes)
         if m > 1:
             np.ndarray((m - 1,), dtype="<u4", buffer=flat_dst, offset=3 * a, strides=(3,))[...] = result[:-1]
