@@ -1,6 +1,12 @@
 """lutlearn: learn a colour grade from before/after images and export it as a 3D LUT.
 
-The public API, re-exported here; each name lives in its own module:
+The package is one folder per stage of the pipeline (see README, "How it fits
+together"): ``images`` -> ``luts`` -> ``learn`` -> ``looks`` -> ``nima`` / ``rank``
+-> ``cli``, over a few shared modules (``errors``, ``codes``, ``filekinds``,
+``paths``, ``progress``). Importing this package imports every stage, which
+registers each file kind's reader and writer (:mod:`lutlearn.filekinds`).
+
+The public API, re-exported here:
 
 - images and LUT files: :func:`read_image`, :func:`write_image`, :func:`read_lut`, :func:`write_lut`, :class:`LUT3D`;
 - learning: :func:`fit_files` (files in, LUT/model files out), :func:`fit` (samples in),
@@ -11,19 +17,12 @@ The public API, re-exported here; each name lives in its own module:
 Heavy dependencies (jax, colour-science, matplotlib) are imported only when used.
 """
 
-__version__ = "0.1.0"
-
-from lutlearn.errors import LutlearnError, LutlearnWarning  # noqa: E402
-from lutlearn.lut import LUT3D  # noqa: E402
-from lutlearn.imageio import read_image, write_image  # noqa: E402
-from lutlearn.formats import read_lut, write_lut  # noqa: E402
-from lutlearn.model import MLPSpec  # noqa: E402
-from lutlearn.modelfile import LearnedModel, load_model, save_model  # noqa: E402
-from lutlearn.pairs import load_pairs  # noqa: E402
-from lutlearn.train import FitConfig, fit  # noqa: E402
-from lutlearn.fitting import fit_files  # noqa: E402
-from lutlearn.look_resolver import resolve_look  # noqa: E402
-from lutlearn.apply import apply_to_file  # noqa: E402
+from lutlearn._version import __version__
+from lutlearn.errors import LutlearnError, LutlearnWarning
+from lutlearn.images import read_image, write_image
+from lutlearn.learn import FitConfig, LearnedModel, MLPSpec, fit, fit_files, load_model, load_pairs, save_model
+from lutlearn.looks import apply_to_file, resolve_look
+from lutlearn.luts import LUT3D, read_lut, write_lut
 
 __all__ = [
     "__version__",

@@ -1,45 +1,55 @@
-"""A minimal progress bar on stderr (no output when stderr is not a terminal unless forced)."""
+"""Progress bars on stderr, through tqdm.
+
+On a terminal the bar redraws in place. Elsewhere (a log file, CI) tqdm's
+in-place updates become plain lines, at most one every few seconds, so logs
+show that long work is moving without filling up.
+"""
 
 from __future__ import annotations
 
+import io
 import sys
-import time
+
+__all__ = ["progress_bar"]
+
+_LOG_INTERVAL = 5.0  # seconds between lines when stderr is not a terminal
 
 
-class Progress:
-    """Report progress of ``total`` steps on stderr: ``label [####    ] 12/30 loss=… ETA 4s``.
+class _Lines(io.TextIOBase):
+    """A stream for tqdm that turns its carriage-return redraws into separate lines."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        line = text.replace("\r", "").rstrip("\n")
+        if line.strip():
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(total: int, label: str, *, enabled: bool | None = True, unit: str = "it", stream=None):
+    """A tqdm bar of ``total`` steps on stderr.
 
     Args:
         total: number of steps.
         label: text before the bar.
-        enabled: None = only when stderr is a terminal; True/False force it.
-            When disabled but ``log_every`` > 0, a plain line is printed every
-            ``log_every`` steps instead (for logs and CI).
+        enabled: False disables it; True or None show it (None is kept for callers
+            that pass a user's choice through).
+        unit: what a step is ("epoch", "photo", "MiB"...).
+        stream: where to write (default: stderr).
+
+    Returns:
+        A ``tqdm`` instance: ``update(n)``, ``set_postfix_str(info)``, ``close()``; also a context manager.
     """
+    from tqdm import tqdm
 
-    def __init__(self, total: int, label: str = "", enabled: bool | None = None, stream=None):
-        self.total, self.label = max(int(total), 1), label
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty() if enabled is None else enabled
-        self.start = time.perf_counter()
-        self.done = 0
-
-    def update(self, n: int = 1, info: str = "") -> None:
-        self.done = min(self.done + n, self.total)
-        elapsed = time.perf_counter() - self.start
-        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
-        if self.tty:
-            filled = int(24 * self.done / self.total)
-            bar = "#" * filled + " " * (24 - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {info} ETA {eta:.0f}s\x1b[K")
-        elif self.done % max(self.total // 20, 1) == 0 or self.done == self.total or self.done <= 1:
-            self.stream.write(f"{self.label} {self.done}/{self.total} {info} ({elapsed:.1f}s)\n")  # logs: ~20 lines
-        self.stream.flush()
-
-    def close(self, info: str = "") -> None:
-        elapsed = time.perf_counter() - self.start
-        if self.tty:
-            self.stream.write("\r\x1b[K")
-        if info:
-            self.stream.write(f"{self.label} {info} ({elapsed:.1f}s)\n")
-        self.stream.flush()
+    stream = stream or sys.stderr
+    tty = bool(getattr(stream, "isatty", lambda: False)())
+    return tqdm(total=max(int(total), 0), desc=label, unit=unit, disable=enabled is False, leave=tty,
+                file=stream if tty else _Lines(stream), mininterval=0.1 if tty else _LOG_INTERVAL,
+                dynamic_ncols=tty, ncols=None if tty else 100)

@@ -46,11 +46,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from lutlearn.formats import read_lut
-from lutlearn.formats.cube import read_cube, write_cube
-from lutlearn.look_resolver import LatticeLook
-from lutlearn.lut import LUT3D
-from lutlearn.render import ColourCache, render
+from lutlearn.looks.look import LatticeLook
+from lutlearn.looks.render import ColourCache, render
+from lutlearn.luts import read_lut
+from lutlearn.luts.cube import read_cube, write_cube
+from lutlearn.luts.lut import LUT3D
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 W, H = 6000, 4000
@@ -125,7 +125,7 @@ def memory_peak_mb(cube: Path, tmp: Path, image: np.ndarray) -> tuple[float, int
     del big
     # VmHWM is the child's own peak; getrusage's ru_maxrss would also count the parent's pages
     # that the child held between fork and exec
-    code = ("import sys; from lutlearn.apply import apply_to_file; from lutlearn.look_resolver import resolve_look; "
+    code = ("import sys; from lutlearn.looks import apply_to_file, resolve_look; "
             "apply_to_file(sys.argv[1], resolve_look(sys.argv[2]), sys.argv[3]); "
             "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])")
     done = subprocess.run([sys.executable, "-c", code, str(src), str(cube), str(tmp / "big_out.jpg")],

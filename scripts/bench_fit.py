@@ -38,8 +38,8 @@ def _peak_mb() -> float:
 
 
 def child_jax(workdir: Path, epochs: int) -> dict:
-    from lutlearn.fitting import fit_files
-    from lutlearn.train import FitConfig
+    from lutlearn.learn.fitting import fit_files
+    from lutlearn.learn.train import FitConfig
 
     t0 = time.perf_counter()
     summary = fit_files([(workdir / "chart.png", workdir / "darkroom.png")], [workdir / "jax.cube"],
@@ -52,10 +52,10 @@ def child_jax(workdir: Path, epochs: int) -> dict:
 def child_sklearn(workdir: Path, n_sub: int) -> dict:
     import numpy as np
 
-    from lutlearn.fitting import evaluate
-    from lutlearn.model import MLPSpec
-    from lutlearn.pairs import Samples, load_pairs
-    from lutlearn.train import FitConfig, fit, split_samples
+    from lutlearn.learn.fitting import evaluate
+    from lutlearn.learn.model import MLPSpec
+    from lutlearn.learn.pairs import Samples, load_pairs
+    from lutlearn.learn.train import FitConfig, fit, split_samples
 
     t0 = time.perf_counter()
     full = load_pairs([(workdir / "chart.png", workdir / "darkroom.png")])
@@ -72,7 +72,7 @@ def child_sklearn(workdir: Path, n_sub: int) -> dict:
     trained = len(samples) - len(result.val_idx)
     per_epoch_full = t_train / epochs * (len(train_idx) / trained)
     t2 = time.perf_counter()
-    from lutlearn.formats import write_lut
+    from lutlearn.luts import write_lut
 
     write_lut(result.model.bake(33), workdir / "sklearn.cube")
     t_bake = time.perf_counter() - t2
@@ -82,9 +82,9 @@ def child_sklearn(workdir: Path, n_sub: int) -> dict:
 
 
 def setup(workdir: Path) -> None:
-    from lutlearn.chart import identity_chart, write_chart
     from lutlearn.grades import darkroom
-    from lutlearn.imageio import write_image
+    from lutlearn.images import write_image
+    from lutlearn.luts.chart import identity_chart, write_chart
 
     write_chart(workdir / "chart.png", 16)
     write_image(workdir / "darkroom.png", darkroom(identity_chart(16)), bit_depth=8)

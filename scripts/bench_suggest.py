@@ -65,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     script = Path(sys.executable).parent / "lutlearn"
     base = [str(script)] if script.exists() else [sys.executable, "-c", "from lutlearn.cli import main; main()"]
-    from lutlearn.looks import list_looks
+    from lutlearn.looks.library import list_looks
 
     n_looks = sum(info.origin == "bundled" for info in list_looks())
     print(f"suggest benchmark: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")

@@ -8,8 +8,8 @@ default 3-32-3 model to a level-8 identity chart (64³ = 262,144 colours) graded
 by the look's reference grade; 5% of the colours are held out and the fit's
 ΔE2000 is measured on them. Written per look:
 
-- ``NAME.npz``: the learned model (:mod:`lutlearn.modelfile`), metadata without
-  timestamps or timings;
+- ``NAME.npz``: the learned model (:mod:`lutlearn.learn.modelfile`), metadata
+  (:func:`lutlearn.learn.metadata.model_metadata`) without timestamps or timings;
 - ``NAME.json``: the sidecar (format ``lutlearn-look/1``): name, one-line
   description (the grade's docstring), how it was made, ΔE2000.
 
@@ -21,23 +21,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-import lutlearn
-from lutlearn.chart import identity_grid
-from lutlearn.fitting import evaluate
 from lutlearn.grades import GRADES
-from lutlearn.imageio import atomic_write
-from lutlearn.looks import LOOK_FORMAT
-from lutlearn.model import MLPSpec
-from lutlearn.modelfile import LearnedModel, save_model
-from lutlearn.pairs import Samples
-from lutlearn.train import FitConfig, fit
+from lutlearn.images import atomic_write
+from lutlearn.learn.fitting import evaluate
+from lutlearn.learn.metadata import model_metadata
+from lutlearn.learn.model import LearnedModel, MLPSpec
+from lutlearn.learn.modelfile import save_model
+from lutlearn.learn.pairs import Samples
+from lutlearn.learn.train import FitConfig, fit
+from lutlearn.looks.library import LOOK_FORMAT
+from lutlearn.luts.lut import identity_grid
 
 LOOKS_DIR = Path(__file__).resolve().parents[1] / "looks"
 BUNDLED = [name for name in GRADES if name != "darkroom"]  # darkroom stays the demo's grade
@@ -63,16 +62,8 @@ def build_look(name: str, out_dir: Path, level: int, config: FitConfig) -> dict:
             f"on a level-{level} identity chart ({len(x):,} colours); scripts/build_looks.py")
     sidecar = {"format": LOOK_FORMAT, "name": name, "description": description(name), "made": made,
                "delta_e2000": delta_e}
-    import jax
-
-    metadata = {
-        **sidecar, "grade": f"lutlearn.grades.{name}", "chart_level": level, "samples": len(samples),
-        "metrics": {"delta_e2000_heldout": delta_e, "val_mse": min(result.val_loss, default=None),
-                    "epochs": len(result.train_loss), "best_epoch": result.best_epoch},
-        "training": {**config._asdict(), "notes": list(result.notes)},
-        "versions": {"lutlearn": lutlearn.__version__, "jax": jax.__version__, "numpy": np.__version__,
-                     "python": platform.python_version()},
-    }
+    metadata = model_metadata(result, config, delta_e, reproducible=True, **sidecar, grade=f"lutlearn.grades.{name}",
+                              chart_level=level, samples=len(samples))
     save_model(LearnedModel(result.model.spec, result.model.params, metadata), out_dir / f"{name}.npz")
     with atomic_write(out_dir / f"{name}.json") as tmp:
         Path(tmp).write_text(json.dumps(sidecar, indent=1) + "\n", encoding="utf-8")

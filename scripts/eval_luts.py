@@ -42,14 +42,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from lutlearn.chart import identity_chart, identity_grid, write_chart
-from lutlearn.formats import read_lut
-from lutlearn.imageio import read_image
-from lutlearn.lut import LUT3D
-from lutlearn.metrics import delta_e2000
-from lutlearn.model import MLPSpec
-from lutlearn.pairs import Samples, collapse, load_pairs
-from lutlearn.train import FitConfig, fit
+from lutlearn.images import read_image
+from lutlearn.learn.metrics import delta_e2000
+from lutlearn.learn.model import MLPSpec
+from lutlearn.learn.pairs import Samples, collapse, load_pairs
+from lutlearn.learn.train import FitConfig, fit
+from lutlearn.luts import read_lut
+from lutlearn.luts.chart import identity_chart, write_chart
+from lutlearn.luts.lut import LUT3D, identity_grid
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VARIANTS = ("resample", "default", "64,64", "lattice", "jpeg", "jpeg420", "jpeg420px", "photo")

@@ -1,21 +1,15 @@
-"""Shared fixtures: paths to ../shared (beside the checkout, in CI too) and small generated data."""
-
-from pathlib import Path
+"""Shared fixtures: small generated data. Paths to ../shared are in ``tests/shared.py``."""
 
 import numpy as np
 import pytest
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-PHOTOS = SHARED / "data" / "photos"
-LUTS = SHARED / "data" / "luts"
 
 
 @pytest.fixture(scope="session")
 def chart8_pair(tmp_path_factory):
     """A level-8 identity chart (512x512, 16-bit) and its darkroom-graded copy (16-bit PNG)."""
-    from lutlearn.chart import identity_chart, write_chart
     from lutlearn.grades import darkroom
-    from lutlearn.imageio import write_image
+    from lutlearn.images import write_image
+    from lutlearn.luts.chart import identity_chart, write_chart
 
     d = tmp_path_factory.mktemp("chart8")
     before, after = d / "chart8.png", d / "chart8_darkroom.png"
@@ -27,8 +21,8 @@ def chart8_pair(tmp_path_factory):
 @pytest.fixture(scope="session")
 def darkroom_model(chart8_pair, tmp_path_factory):
     """A 3-32-3 model fitted (briefly) to the darkroom grade on the level-8 chart, saved as .npz."""
-    from lutlearn.fitting import fit_files
-    from lutlearn.train import FitConfig
+    from lutlearn.learn.fitting import fit_files
+    from lutlearn.learn.train import FitConfig
 
     path = tmp_path_factory.mktemp("model") / "darkroom.npz"
     summary = fit_files([chart8_pair], [path], config=FitConfig(max_epochs=40, batch_size=1024, learning_rate=1e-2))

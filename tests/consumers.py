@@ -13,7 +13,7 @@
 - :func:`pillow_color3dlut`: Pillow's ``ImageFilter.Color3DLUT`` (trilinear,
   16-bit fixed point inside): compare within 1 code.
 
-Each raises ``pytest.skip`` when its tool is missing. The fit tests reuse them
+Each skips the test when its tool is missing, or fails it in CI (``tests/shared.py``). The fit tests reuse them
 to check exported .cube files against the learned model.
 """
 
@@ -24,22 +24,26 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
+
+from tests.shared import require
 
 __all__ = ["ffmpeg_lut3d", "ffmpeg_haldclut", "ocio_apply", "pillow_color3dlut", "require_ffmpeg", "require_ocio"]
 
 
 def require_ffmpeg() -> str:
-    """The ffmpeg executable, or skip the test."""
+    """The ffmpeg executable (skips or fails the test when it is not installed)."""
     exe = shutil.which("ffmpeg")
-    if exe is None:
-        pytest.skip("ffmpeg is not installed")
+    require(exe is not None, "ffmpeg")
     return exe
 
 
 def require_ocio():
-    """The PyOpenColorIO module, or skip the test."""
-    return pytest.importorskip("PyOpenColorIO")
+    """The PyOpenColorIO module (skips or fails the test when it is not installed)."""
+    try:
+        import PyOpenColorIO
+    except ImportError:
+        require(False, "PyOpenColorIO")
+    return PyOpenColorIO
 
 
 def ffmpeg_lut3d(cube_path: str | Path, rgb: np.ndarray, interp: str = "tetrahedral",

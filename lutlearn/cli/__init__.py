@@ -1,4 +1,9 @@
-"""The ``lutlearn`` command: a click group; each command lives in its own module."""
+"""The ``lutlearn`` command: a click group; each command lives in its own module, shared options in ``options``.
+
+Every error reaches the user the same way: one line on stderr, ``error: ...``,
+naming the file and the problem, and an exit status of 1 (bad input, a failed
+file) or 2 (bad usage). Warnings print as ``warning: ...`` while a command runs.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +12,43 @@ import warnings
 
 import click
 
-from lutlearn import __version__
+from lutlearn._version import __version__
 from lutlearn.errors import LutlearnError
 
 __all__ = ["cli", "main"]
 
 
-class _Group(click.Group):
-    """Turns LutlearnError into one line on stderr and exit status 1."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except LutlearnError as e:
-            raise click.ClickException(str(e)) from None
-        except MemoryError:
-            raise click.ClickException("out of memory (try smaller inputs or --max-samples)") from None
-
-
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     click.echo(f"warning: {message}", err=True)
+
+
+def _fail(message: str, status: int):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+class _Group(click.Group):
+    """Runs a command with lutlearn's error and warning lines (see the module docstring)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        with warnings.catch_warnings():  # the hook lasts as long as the command, not the process
+            warnings.showwarning = _show_warning
+            if not standalone_mode:  # the caller handles exceptions itself, as click's contract says
+                return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            try:
+                status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except click.UsageError as e:
+                hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+                _fail(f"{e.format_message()}{hint}", 2)
+            except click.ClickException as e:
+                _fail(e.format_message(), e.exit_code)
+            except LutlearnError as e:
+                _fail(str(e), 1)
+            except click.Abort:
+                _fail("interrupted", 130)
+            except MemoryError:
+                _fail("out of memory (try fewer or smaller files)", 1)
+        sys.exit(status if isinstance(status, int) else 0)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,7 +61,6 @@ def cli():
         $ lutlearn chart -o chart.png            # grade this in your editor ...
         $ lutlearn fit chart.png graded.png --out look.cube
     """
-    warnings.showwarning = _show_warning
 
 
 def main(argv=None):

@@ -1,19 +1,16 @@
 """``lutlearn apply``: apply a look to photos."""
 
-import os
-
 import click
 
-_JOBS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+from lutlearn.cli.options import jobs_option, out_dir_option, output_option, overwrite_option
 
 
 @click.command("apply")
 @click.argument("photos", nargs=-1, required=True, type=click.Path())
 @click.option("--look", required=True,
               help="A .cube file, a Hald CLUT .png/.tif, a learned model .npz, or a look name.")
-@click.option("-o", "--output", "--out", "output", type=click.Path(dir_okay=False),
-              help="Output file, for one photo; the format follows the extension.")
-@click.option("--out-dir", type=click.Path(file_okay=False), help="Output folder, for any number of photos (same names).")
+@output_option(required=False, help="Output file, for one photo; the format follows the extension.")
+@out_dir_option
 @click.option("--strength", type=click.FloatRange(0.0, 1.0), default=1.0, show_default=True,
               help="Blend of the look with the original: 0 = unchanged, 1 = full look.")
 @click.option("--interp", "method", type=click.Choice(["tetrahedral", "trilinear"]), default="tetrahedral",
@@ -21,9 +18,10 @@ _JOBS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (o
 @click.option("--quality", type=click.IntRange(1, 100), default=95, show_default=True, help="JPEG output quality.")
 @click.option("--bit-depth", type=click.Choice(["8", "16"]), default=None,
               help="Output bit depth (default: the input's).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=_JOBS, show_default=True, help="Photos processed at once.")
-@click.option("--overwrite", is_flag=True, help="Replace output files that already exist (never an input).")
-def apply(photos, look, output, out_dir, strength, method, quality, bit_depth, jobs, overwrite):
+@jobs_option
+@overwrite_option
+@click.pass_context
+def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_depth, jobs, overwrite):
     """Apply a look to PHOTOS (files, folders or glob patterns).
 
     8- and 16-bit PNG/TIFF keep their bit depth; JPEG is written with
@@ -36,30 +34,33 @@ def apply(photos, look, output, out_dir, strength, method, quality, bit_depth, j
         $ lutlearn apply kodim05.png --look film.cube -o graded.png
         $ lutlearn apply shoot/ --look portra.png --out-dir graded/ --strength 0.7
     """
-    from lutlearn.apply import apply_batch, expand_inputs, plan_outputs
-    from lutlearn.look_resolver import resolve_look
-    from lutlearn.progress import Progress
+    import os
+    import sys
+
+    from lutlearn.looks.apply import apply_batch, expand_inputs, plan_outputs
+    from lutlearn.looks.resolve import resolve_look
+    from lutlearn.progress import progress_bar
 
     pairs = plan_outputs(expand_inputs(photos), output=output, out_dir=out_dir)
     the_look = resolve_look(look, method=method)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
-    progress = Progress(len(pairs), label="apply")
+    bar = progress_bar(len(pairs), "apply", enabled=len(pairs) > 1, unit="photo")
 
     def on_done(src, dst, error):
         if error is not None:
-            click.echo(f"error: {error}", err=True)
-        progress.update(1, info=src.name)
+            bar.write(f"error: {error}", file=sys.stderr)
+        bar.update(1)
         if dst is not None:
             click.echo(str(dst))
 
     result = apply_batch(pairs, the_look, jobs=jobs, on_done=on_done, strength=strength, quality=quality,
                          bit_depth=int(bit_depth) if bit_depth else None, overwrite=overwrite)
-    progress.close()
-    if result.failed:
-        raise click.ClickException(result.failed[0][1] if len(pairs) == 1 else result.summary())
+    bar.close()
     if len(pairs) > 1:
         click.echo(result.summary(), err=True)
+    if result.failed:
+        ctx.exit(1)
 
 
 COMMANDS = [apply]

@@ -2,16 +2,17 @@
 
 import click
 
-from lutlearn.cli.options import output_option
+from lutlearn.cli.options import output_option, overwrite_option
 
 
 @click.command("chart")
-@output_option
+@output_option()
 @click.option("--level", type=click.IntRange(2, 16), default=16, show_default=True,
               help="Hald level L: an L³×L³ image of L² nodes per axis. 16 = all 2^24 8-bit colours.")
 @click.option("--bit-depth", type=click.Choice(["8", "16"]), default=None,
               help="Force the PNG bit depth (default: 8 when every node is a whole 8-bit code, else 16).")
-def chart(output, level, bit_depth):
+@overwrite_option
+def chart(output, level, bit_depth, overwrite):
     """Write the identity all-colours chart to grade in your editor.
 
     Pixels are in standard Hald order: red varies fastest, then green, then
@@ -23,8 +24,10 @@ def chart(output, level, bit_depth):
         $ lutlearn chart -o chart.png              # 4096x4096, 8-bit
         $ lutlearn chart --level 8 -o chart8.png   # 512x512, 16-bit
     """
-    from lutlearn.chart import write_chart
+    from lutlearn.images import check_output
+    from lutlearn.luts.chart import write_chart
 
+    check_output(output, overwrite=overwrite)
     path = write_chart(output, level, bit_depth=int(bit_depth) if bit_depth else None)
     click.echo(str(path))
 

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from lutlearn.cli.options import json_option, seed_option, size_option
-from lutlearn.train import FitConfig
+from lutlearn.cli.options import json_option, outputs_option, overwrite_option, seed_option, size_option
+from lutlearn.learn.train import FitConfig
 
 _DEFAULTS = FitConfig._field_defaults
 
@@ -24,13 +24,14 @@ _level_option = click.option("--hald-level", type=click.IntRange(2, 16), default
 
 
 def _epoch_printer(label: str):
-    from lutlearn.progress import Progress
+    from lutlearn.progress import progress_bar
 
     state = {}
 
     def progress(epoch, total, train_loss, val_loss):
-        bar = state.get("bar") or state.setdefault("bar", Progress(total, label))
-        bar.update(1, f"loss {train_loss:.3e} val {val_loss:.3e}")
+        bar = state.get("bar") or state.setdefault("bar", progress_bar(total, label, unit="epoch"))
+        bar.set_postfix_str(f"loss {train_loss:.3e} val {val_loss:.3e}", refresh=False)
+        bar.update(1)
 
     def close():
         if "bar" in state:
@@ -55,8 +56,7 @@ def _print_summary(summary, as_json: bool) -> None:
 
 @click.command("fit")
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--out", "outputs", multiple=True, required=True, type=click.Path(dir_okay=False),
-              help="Output (repeatable): .cube LUT, .png/.tif Hald CLUT, or .npz learned model.")
+@outputs_option("Output (repeatable): .cube LUT, .png/.tif Hald CLUT, or .npz learned model.")
 @size_option
 @_level_option
 @_hidden_option
@@ -79,9 +79,10 @@ def _print_summary(summary, as_json: bool) -> None:
 @click.option("--title", default="", help="LUT title (default: the output file's name).")
 @click.option("--report", type=click.Path(dir_okay=False), default=None, help="Write a PNG report figure here.")
 @seed_option
+@overwrite_option
 @json_option
 def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, batch_size, lr, patience, epoch_samples,
-        jpeg_chroma, match_size, title, report, seed, as_json):
+        jpeg_chroma, match_size, title, report, seed, overwrite, as_json):
     """Learn a look from BEFORE AFTER image pairs and export it.
 
     IMAGES are before/after pairs: BEFORE1 AFTER1 [BEFORE2 AFTER2 ...]. The
@@ -93,8 +94,8 @@ def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, bat
         $ lutlearn fit chart.png graded.jpg -o look.cube -o look.npz --report fit.png
         $ lutlearn fit a.jpg a_edit.jpg b.jpg b_edit.jpg -o look.cube --hidden 64,64
     """
-    from lutlearn.fitting import fit_files
-    from lutlearn.model import MLPSpec, parse_hidden
+    from lutlearn.learn.fitting import fit_files
+    from lutlearn.learn.model import MLPSpec, parse_hidden
 
     if len(images) % 2:
         raise click.BadParameter(f"expected before/after pairs, got {len(images)} images", param_hint="IMAGES")
@@ -106,8 +107,7 @@ def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, bat
     try:
         summary = fit_files(pairs, outputs, spec=spec, config=config, size=size, hald_level=hald_level,
                             match_size=match_size, title=title, progress=progress, report=report,
-                            jpeg_chroma=jpeg_chroma,
-                            log=lambda m: click.echo(m, err=True))
+                            jpeg_chroma=jpeg_chroma, log=lambda m: click.echo(m, err=True), overwrite=overwrite)
     finally:
         close()
     _print_summary(summary, as_json)
@@ -115,21 +115,21 @@ def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, bat
 
 @click.command("bake")
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--out", "outputs", multiple=True, required=True, type=click.Path(dir_okay=False),
-              help="Output (repeatable): .cube or Hald .png/.tif.")
+@outputs_option("Output (repeatable): .cube or Hald .png/.tif.")
 @size_option
 @_level_option
 @click.option("--title", default="", help="LUT title (default: the output file's name).")
-def bake(model, outputs, size, hald_level, title):
+@overwrite_option
+def bake(model, outputs, size, hald_level, title, overwrite):
     """Bake a learned MODEL (.npz) into LUTs of any size.
 
     \b
         $ lutlearn bake look.npz --out look65.cube --size 65
     """
-    from lutlearn.fitting import check_outputs, export
-    from lutlearn.modelfile import load_model
+    from lutlearn.learn.fitting import check_outputs, export
+    from lutlearn.learn.modelfile import load_model
 
-    paths = check_outputs(outputs, [model])
+    paths = check_outputs(outputs, [model], overwrite=overwrite)
     learned = load_model(model)
     for path in export(learned, paths, size, hald_level, title):
         click.echo(str(path))
@@ -141,8 +141,9 @@ def bake(model, outputs, size, hald_level, title):
 @click.option("--level", type=click.IntRange(4, 16), default=16, show_default=True, help="Chart level (16 = all 8-bit colours).")
 @_backend_option
 @seed_option
+@overwrite_option
 @json_option
-def demo(out_dir, level, backend, seed, as_json):
+def demo(out_dir, level, backend, seed, overwrite, as_json):
     """Run the whole job on built-in data: no files of your own needed.
 
     Writes the identity chart, grades it with the built-in reference grade
@@ -153,12 +154,12 @@ def demo(out_dir, level, backend, seed, as_json):
     \b
         $ lutlearn demo --out-dir demo/
     """
-    from lutlearn.demo import run_demo
+    from lutlearn.learn.demo import run_demo
 
     progress, close = _epoch_printer(f"fit ({backend})")
     try:
         summary = run_demo(out_dir, level=level, backend=backend, seed=seed, progress=progress,
-                           log=lambda m: click.echo(m, err=True))
+                           log=lambda m: click.echo(m, err=True), overwrite=overwrite)
     finally:
         close()
     _print_summary(summary, as_json)

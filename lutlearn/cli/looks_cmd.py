@@ -4,7 +4,7 @@ import json
 
 import click
 
-from lutlearn.cli.options import json_option
+from lutlearn.cli.options import json_option, overwrite_option
 
 
 @click.group("looks", invoke_without_command=True)
@@ -36,7 +36,7 @@ def list_looks_cmd(as_json):
     With --json: a list of {name, origin, kind, description, made,
     delta_e2000, file} objects (delta_e2000: {mean, p95, max} or null).
     """
-    from lutlearn.looks import list_looks
+    from lutlearn.looks.library import list_looks
 
     infos = list_looks()
     if as_json:
@@ -62,7 +62,7 @@ def add_look_cmd(name, file, description):
     \b
         $ lutlearn looks add kodachrome kodachrome.png --description "Kodachrome 64"
     """
-    from lutlearn.looks import add_look
+    from lutlearn.looks.library import add_look
 
     info = add_look(name, file, description)
     click.echo(str(info.entry))
@@ -72,8 +72,9 @@ def add_look_cmd(name, file, description):
 @click.argument("name")
 @click.option("--preview", type=click.Path(dir_okay=False),
               help="Write OUT.png: the built-in test image, original beside the look.")
+@overwrite_option
 @json_option
-def show_look_cmd(name, preview, as_json):
+def show_look_cmd(name, preview, overwrite, as_json):
     """Print what is known about the look NAME.
 
     With --json: the `looks list` object plus `model` and `training` (learned
@@ -82,8 +83,11 @@ def show_look_cmd(name, preview, as_json):
     \b
         $ lutlearn looks show sepia --preview sepia.png
     """
-    from lutlearn.looks import look_details, load_look
+    from lutlearn.images import check_output
+    from lutlearn.looks.library import load_look, look_details
 
+    if preview:
+        check_output(preview, overwrite=overwrite)
     details = look_details(name)
     if as_json:
         click.echo(json.dumps(details, indent=1))
@@ -95,7 +99,7 @@ def show_look_cmd(name, preview, as_json):
                     value = "  ".join(f"{k} {v:.3f}" for k, v in value.items())
                 click.echo(f"{key:12s} {value}")
     if preview:
-        from lutlearn.sheet import write_look_preview
+        from lutlearn.rank.sheet import write_look_preview
 
         path = write_look_preview(preview, load_look(name), name)
         click.echo(str(path), err=as_json)
@@ -105,7 +109,7 @@ def show_look_cmd(name, preview, as_json):
 @click.argument("name")
 def remove_look_cmd(name):
     """Remove your look NAME (bundled looks cannot be removed). Prints the file removed."""
-    from lutlearn.looks import remove_look
+    from lutlearn.looks.library import remove_look
 
     click.echo(str(remove_look(name)))
 

@@ -4,21 +4,20 @@ import json
 
 import click
 
-from lutlearn.cli.options import json_option
+from lutlearn.cli.options import json_option, weights_option
 
 
 @click.command("score")
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--weights", type=click.Path(dir_okay=False), default=None,
-              help="idealo's weights_mobilenet_aesthetic_0.07.hdf5 (default: $LUTLEARN_NIMA_WEIGHTS, "
-                   "else the user cache, else downloaded into it).")
+@weights_option
 @click.option("--padding", type=click.Choice(["keras216", "tfkeras"]), default="keras216", show_default=True,
               help="Conv padding: keras216 is the graph the weights were trained in; tfkeras is today's "
                    "keras.applications MobileNet.")
 @click.option("--batch-size", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Images per compiled call.")
 @json_option
-def score(images, weights, padding, batch_size, as_json):
+@click.pass_context
+def score(ctx, images, weights, padding, batch_size, as_json):
     """Score IMAGES for aesthetics with NIMA (idealo's MobileNet, AVA).
 
     Prints one line per image: path, mean rating (1..10) and its standard
@@ -31,7 +30,6 @@ def score(images, weights, padding, batch_size, as_json):
         $ lutlearn score photo.jpg
         $ lutlearn score --json shots/*.jpg > scores.json
     """
-    from lutlearn.errors import ImageReadError
     from lutlearn.nima.score import Scorer, enable_compilation_cache
 
     enable_compilation_cache()
@@ -45,10 +43,10 @@ def score(images, weights, padding, batch_size, as_json):
             if r.error is None:
                 click.echo(f"{r.path}\t{r.mean:.4f}\t{r.std:.4f}")
     failed = [r.error for r in results if r.error is not None]
-    for message in failed[:-1]:
-        click.echo(f"Error: {message}", err=True)
+    for message in failed:
+        click.echo(f"error: {message}", err=True)
     if failed:
-        raise ImageReadError(failed[-1])
+        ctx.exit(1)
 
 
 COMMANDS = [score]

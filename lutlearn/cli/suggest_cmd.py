@@ -2,11 +2,12 @@
 
 import json
 import os
+import sys
 import time
 
 import click
 
-from lutlearn.cli.options import json_option
+from lutlearn.cli.options import json_option, overwrite_option, weights_option
 
 
 @click.command("suggest", short_help="Rank looks for photos by predicted aesthetic gain (NIMA).")
@@ -19,11 +20,12 @@ from lutlearn.cli.options import json_option
               help="Show only the K best (per-photo tables, JSON rankings, overall table). [default: all]")
 @click.option("--sheet", type=click.Path(dir_okay=False),
               help="Write a contact sheet (.jpg/.png): each photo, then its best looks (5 at most), labelled.")
-@click.option("--weights", type=click.Path(dir_okay=False), default=None,
-              help="NIMA weights file (default: as for `lutlearn score`).")
+@weights_option
+@overwrite_option
 @json_option
 @click.option("--timings", is_flag=True, help="Print the seconds spent in each stage to stderr.")
-def suggest(photos, look_specs, strengths, top, sheet, weights, as_json, timings):
+@click.pass_context
+def suggest(ctx, photos, look_specs, strengths, top, sheet, weights, overwrite, as_json, timings):
     """Rank looks for PHOTOS (files, folders or globs) by NIMA aesthetic gain.
 
     Each look at each strength is scored with NIMA and ranked by gain =
@@ -49,27 +51,28 @@ def suggest(photos, look_specs, strengths, top, sheet, weights, as_json, timings
         $ lutlearn suggest photo.jpg --top 5 --sheet sheet.jpg
         $ lutlearn suggest shoot/ --looks teal_orange,sepia --strengths 0.5,1 --json
     """
-    from lutlearn.apply import expand_inputs
-    from lutlearn.progress import Progress
-    from lutlearn.suggest import suggest as rank_all
+    from lutlearn.images import check_output
+    from lutlearn.looks.apply import expand_inputs
+    from lutlearn.progress import progress_bar
+    from lutlearn.rank.suggest import suggest as rank_all
 
     t_start = time.perf_counter()
     inputs = expand_inputs(photos)
+    if sheet:
+        check_output(sheet, inputs, overwrite=overwrite)
     many = len(photos) > 1 or not os.path.isfile(photos[0])  # a folder or a glob: a JSON array
     candidates, strength_list, load_scorer, stages = _setup(look_specs, strengths, weights)
-    progress = Progress(len(inputs), label="suggest") if len(inputs) > 1 else None
+    bar = progress_bar(len(inputs), "suggest", enabled=len(inputs) > 1, unit="photo")
 
     def on_done(result):
         if result.error is not None:
-            click.echo(f"error: {result.error}", err=True)
+            bar.write(f"error: {result.error}", file=sys.stderr)
         elif not as_json:
             click.echo(_format_photo(result, top) + ("\n" if len(inputs) > 1 else ""))
-        if progress is not None:
-            progress.update(1, info=click.format_filename(result.photo))
+        bar.update(1)
 
     results = rank_all(inputs, candidates, strength_list, load_scorer, on_done=on_done)
-    if progress is not None:
-        progress.close()
+    bar.close()
     for r in results:
         for stage, seconds in r.timings.items():
             stages[stage] = stages.get(stage, 0.0) + seconds
@@ -83,14 +86,16 @@ def suggest(photos, look_specs, strengths, top, sheet, weights, as_json, timings
         stages["total"] = time.perf_counter() - t_start
         click.echo("timings (s): " + "  ".join(f"{k} {v:.3f}" for k, v in stages.items()), err=True)
     failed = [r.error for r in results if r.error is not None]
+    if len(failed) > 1:
+        click.echo(f"{len(failed)} of {len(results)} photos could not be read", err=True)
     if failed:
-        raise click.ClickException(failed[-1] if len(failed) == 1 else f"{len(failed)} photos could not be read")
+        ctx.exit(1)
 
 
 def _setup(look_specs, strengths, weights):
     """Parse the options and load the looks: (candidates, strengths, scorer loader, {stage: seconds})."""
     from lutlearn.nima.score import Scorer, enable_compilation_cache
-    from lutlearn.suggest import batch_size, load_candidates, parse_strengths
+    from lutlearn.rank.suggest import batch_size, load_candidates, parse_strengths
 
     t0 = time.perf_counter()
     strength_list = parse_strengths(strengths)
@@ -110,7 +115,7 @@ def _setup(look_specs, strengths, weights):
 
 def _write_sheet(path, results, candidates, top) -> float:
     """Write the contact sheet and print its path to stderr; returns the seconds taken."""
-    from lutlearn.sheet import SHEET_LOOKS, write_sheet
+    from lutlearn.rank.sheet import SHEET_LOOKS, write_sheet
 
     t0 = time.perf_counter()
     written = write_sheet(path, results, dict(candidates), min(top or SHEET_LOOKS, SHEET_LOOKS))
@@ -131,7 +136,7 @@ def _format_photo(result, top) -> str:
 
 def _format_overall(results, top) -> str:
     """The overall ranking (mean gain over the photos) as an aligned table."""
-    from lutlearn.suggest import overall_ranking
+    from lutlearn.rank.suggest import overall_ranking
 
     rows = overall_ranking(results)[:top]
     scored = sum(r.error is None for r in results)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lutlearn.grades.ops import (as_rgb, clip01, gamma, hue_rotate, levels, luma, s_curve, saturation,
-                                 split_tone)
+from lutlearn.grades.ops import as_rgb, clip01, gamma, hue_rotate, levels, luma, s_curve, saturation, split_tone
 
 
 def darkroom(rgb: np.ndarray) -> np.ndarray:

@@ -10,7 +10,6 @@ from lutlearn.nima.score import NimaScore, Scorer, enable_compilation_cache, mea
 from lutlearn.nima.weights import (
     WEIGHTS_SHA256,
     WEIGHTS_URL,
-    cache_dir,
     fold_batchnorm,
     load_params,
     locate_weights,
@@ -24,7 +23,6 @@ __all__ = [
     "WEIGHTS_URL",
     "NimaScore",
     "Scorer",
-    "cache_dir",
     "emd_loss",
     "enable_compilation_cache",
     "fold_batchnorm",

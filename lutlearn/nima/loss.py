@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lutlearn.errors import LutlearnError
+
 __all__ = ["emd_loss"]
 
 
@@ -30,7 +32,7 @@ def emd_loss(target, pred, r: float = 2.0):
     target = jnp.asarray(target, jnp.float32)
     pred = jnp.asarray(pred, jnp.float32)
     if target.shape != pred.shape:
-        raise ValueError(f"target and pred must have the same shape, got {target.shape} and {pred.shape}")
+        raise LutlearnError(f"target and pred must have the same shape, got {target.shape} and {pred.shape}")
     target = target / target.sum(axis=-1, keepdims=True)
     gap = jnp.abs(jnp.cumsum(target, axis=-1) - jnp.cumsum(pred, axis=-1))
     per_sample = jnp.mean(gap**r, axis=-1) ** (1.0 / r)

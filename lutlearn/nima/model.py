@@ -29,6 +29,8 @@ jax is imported inside the functions, so importing this module stays cheap.
 
 from __future__ import annotations
 
+from lutlearn.errors import LutlearnError
+
 __all__ = [
     "PADDINGS",
     "WIDTHS",
@@ -52,7 +54,7 @@ STRIDES = (1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1)
 def _pads(padding: str, stride: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """Zero padding ((top, bottom), (left, right)) before a 3x3 conv."""
     if padding not in PADDINGS:
-        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
+        raise LutlearnError(f"padding must be one of {PADDINGS}, got {padding!r}")
     if padding == "tfkeras" and stride == 2:
         return (0, 1), (0, 1)
     return (1, 1), (1, 1)
@@ -167,7 +169,7 @@ def forward(params, x, *, padding: str = "keras216", depthwise: str = "shifted")
     import jax
 
     if depthwise not in ("shifted", "grouped"):
-        raise ValueError(f"depthwise must be 'shifted' or 'grouped', got {depthwise!r}")
+        raise LutlearnError(f"depthwise must be 'shifted' or 'grouped', got {depthwise!r}")
     dw = depthwise_shifted if depthwise == "shifted" else depthwise_grouped
     y = stem_conv(x, params["stem"]["w"], params["stem"]["b"], padding=padding)
     for block, stride in zip(params["blocks"], STRIDES):

@@ -12,18 +12,18 @@ fixed batch size; the last batch is padded to that size, so a run compiles once.
 from __future__ import annotations
 
 import functools
-import io
 import os
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from lutlearn.errors import ImageReadError
+from lutlearn.errors import ImageReadError, LutlearnError
 from lutlearn.nima.model import INPUT_SIZE, PADDINGS, forward
 from lutlearn.nima.preprocess import nima_pixels, to_network_input
-from lutlearn.nima.weights import cache_dir, load_params, locate_weights
-from lutlearn.progress import Progress
+from lutlearn.nima.weights import load_params, locate_weights
+from lutlearn.paths import cache_dir
+from lutlearn.progress import progress_bar
 
 __all__ = ["NimaScore", "Scorer", "mean_std", "score_arrays", "enable_compilation_cache", "MICRO_BATCH"]
 
@@ -140,9 +140,9 @@ class Scorer:
         import jax
 
         if padding not in PADDINGS:
-            raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
+            raise LutlearnError(f"padding must be one of {PADDINGS}, got {padding!r}")
         if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+            raise LutlearnError(f"batch_size must be >= 1, got {batch_size}")
         self.padding, self.batch_size = padding, int(batch_size)
         self.params = jax.device_put(params)
         self._fn = jax.jit(functools.partial(_batched_forward, padding=padding, micro_batch=micro_batch,
@@ -179,7 +179,7 @@ class Scorer:
         """
         rgb = np.asarray(rgb)
         if rgb.ndim != 4 or rgb.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 3):
-            raise ValueError(f"expected (N, {INPUT_SIZE}, {INPUT_SIZE}, 3) images, got {rgb.shape}")
+            raise LutlearnError(f"expected (N, {INPUT_SIZE}, {INPUT_SIZE}, 3) images, got {rgb.shape}")
         pending = [self._submit(rgb[i:i + self.batch_size]) for i in range(0, len(rgb), self.batch_size)]
         return np.concatenate([self._collect(*p) for p in pending]) if pending else np.zeros((0, 10), np.float32)
 
@@ -207,7 +207,7 @@ class Scorer:
             One :class:`NimaScore` per path, in order.
         """
         results: list[NimaScore | None] = [None] * len(paths)
-        bar = Progress(len(paths), "scoring", enabled=progress, stream=io.StringIO() if progress is False else None)
+        bar = progress_bar(len(paths), "scoring", enabled=progress, unit="photo")
         in_flight = None
         for start in range(0, len(paths), self.batch_size):
             chunk = list(range(start, min(start + self.batch_size, len(paths))))

@@ -17,7 +17,6 @@ in this order:
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import urllib.error
 import urllib.request
@@ -27,16 +26,16 @@ from pathlib import Path
 import numpy as np
 
 from lutlearn.errors import LutlearnWarning, ModelFileError
-from lutlearn.imageio import atomic_write
+from lutlearn.images import atomic_write
 from lutlearn.nima.model import WIDTHS
-from lutlearn.progress import Progress
+from lutlearn.paths import cache_dir
+from lutlearn.progress import progress_bar
 
 __all__ = [
     "WEIGHTS_SHA256",
     "WEIGHTS_URL",
     "WEIGHTS_FILENAME",
     "BN_EPSILON",
-    "cache_dir",
     "sha256_file",
     "read_keras_h5",
     "fold_batchnorm",
@@ -53,18 +52,6 @@ WEIGHTS_URL = ("https://github.com/idealo/image-quality-assessment/raw/master/mo
                "weights_mobilenet_aesthetic_0.07.hdf5")
 BN_EPSILON = 1e-3  # Keras BatchNormalization default
 _CHUNK = 1 << 20
-
-
-def cache_dir() -> Path:
-    """lutlearn's per-user cache folder (not created here).
-
-    ``$LUTLEARN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/lutlearn``, else
-    ``~/.cache/lutlearn``.
-    """
-    if os.environ.get("LUTLEARN_CACHE_DIR"):
-        return Path(os.environ["LUTLEARN_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "lutlearn"
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -284,13 +271,11 @@ def download_weights(url: str, dest: str | os.PathLike, *, expected_sha256: str 
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
                 total = int(response.headers.get("Content-Length") or WEIGHTS_SIZE)
-                bar = Progress(max(total // _CHUNK, 1), "downloading NIMA weights", enabled=progress,
-                               stream=None if progress is not False else io.StringIO())
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    bar.update(1, "MiB")
-                bar.close()
+                with progress_bar(total, "downloading NIMA weights", enabled=progress, unit="B") as bar:
+                    for chunk in iter(lambda: response.read(_CHUNK), b""):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        bar.update(len(chunk))
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
             raise ModelFileError(f"cannot download the NIMA weights from {url} ({reason}); "

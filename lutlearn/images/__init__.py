@@ -1,0 +1,20 @@
+"""Stage 1, image files: the only place lutlearn decodes or encodes pixels.
+
+- :mod:`~lutlearn.images.read`: files -> float32 RGB or integer codes, with metadata (:class:`ImageData`);
+- :mod:`~lutlearn.images.write`: arrays -> PNG, JPEG, TIFF at 8 or 16 bits, metadata kept;
+- :mod:`~lutlearn.images.highbit`: the 16-bit encoders and TIFF metadata Pillow cannot carry;
+- :mod:`~lutlearn.images.jpeg`: a 4:2:0 JPEG's stored luma and chroma planes;
+- :mod:`~lutlearn.images.atomic`: atomic writes and the overwrite rule of every command.
+"""
+
+from lutlearn import filekinds
+from lutlearn.images.atomic import atomic_write, check_output, check_output_path
+from lutlearn.images.jpeg import read_jpeg_planes
+from lutlearn.images.read import ImageData, read_image
+from lutlearn.images.write import write_image
+
+__all__ = ["ImageData", "atomic_write", "check_output", "check_output_path", "read_image", "read_jpeg_planes",
+           "write_image"]
+
+for _kind in filekinds.kinds("image"):
+    filekinds.register(_kind.name, reader=read_image, writer=write_image)

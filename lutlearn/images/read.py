@@ -1,0 +1,194 @@
+"""Reading images: a file -> float32 RGB (or its integer codes) and its metadata.
+
+Pixels leave this module as ``float32`` arrays of shape ``(H, W, 3)``, sRGB
+encoded, nominally in [0, 1]. 8-bit codes map to ``code / 255`` and 16-bit codes
+to ``code / 65535``. Pillow decodes 8-bit data and carries the metadata (ICC
+profile, EXIF, DPI); OpenCV decodes the 16-bit and float PNG/TIFF data that
+Pillow cannot hold in an RGB mode. EXIF orientation is kept as metadata and
+never applied to the pixels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from lutlearn.errors import ImageReadError
+
+__all__ = ["ImageData", "read_image", "short_reason"]
+
+Image.MAX_IMAGE_PIXELS = 400_000_000  # a 100-Mpx photo or a level-16 chart is normal here
+
+_GREY_MODES = {"1", "L", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageData:
+    """A decoded image.
+
+    Attributes:
+        rgb: float32 array (H, W, 3), sRGB encoded, nominally [0, 1].
+        alpha: float32 array (H, W) in [0, 1], or None when the file has none.
+        bit_depth: 8 or 16 for integer files, 32 for float TIFFs.
+        format: Pillow's format name ("PNG", "JPEG", "TIFF", ...).
+        icc_profile: the embedded ICC profile, bytes or None.
+        exif: the raw EXIF block, bytes or None (orientation included, never applied).
+        dpi: (x, y) resolution or None.
+        notes: what the conversion to RGB dropped or changed, one phrase each.
+    """
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None = None
+    bit_depth: int = 8
+    format: str = "PNG"
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+    dpi: tuple[float, float] | None = None
+    notes: tuple[str, ...] = ()
+
+
+def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
+    """Read an image file into float32 RGB.
+
+    Palette, grey, grey+alpha, RGBA and CMYK files are converted explicitly;
+    what a conversion drops is listed in ``ImageData.notes`` (CMYK is converted
+    without colour management).
+
+    Args:
+        path: PNG, JPEG, TIFF (8/16-bit integer or 32-bit float), BMP, WebP...
+        codes: when True, ``rgb`` (H, W, 3) and ``alpha`` (H, W) hold the file's
+            own integer codes (uint8 or uint16, float32 for float TIFFs), which
+            takes a quarter (8-bit) or half (16-bit) of the memory of floats.
+
+    Returns:
+        An :class:`ImageData`.
+
+    Raises:
+        ImageReadError: the file is missing, not an image, truncated, or holds
+            NaN/inf values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageReadError(f"{path}: no such file")
+    data = None
+    with open(path, "rb") as f:
+        if f.read(4) in (b"II*\x00", b"MM\x00*"):  # TIFF: decode with pixels as stored
+            from lutlearn.images.highbit import tiff_as_stored
+
+            data = tiff_as_stored(path.read_bytes())
+    try:
+        with Image.open(path if data is None else io.BytesIO(data)) as im:
+            meta = _metadata(im, path)
+            high_bit = _is_high_bit(im)
+            im.load()  # decodes everything: a truncated file fails here
+            if not high_bit:
+                rgb, alpha, depth, notes = _from_pillow(im, codes)
+    except UnidentifiedImageError:
+        if path.suffix.lower() not in {".tif", ".tiff"}:
+            raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
+        meta, high_bit = {"format": "TIFF"}, True
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
+    if high_bit:
+        rgb, alpha, depth, notes = _from_opencv(path, path.read_bytes() if data is None else data, codes)
+    if rgb.dtype.kind == "f" and not (np.isfinite(rgb).all() and (alpha is None or np.isfinite(alpha).all())):
+        bad = int((~np.isfinite(rgb)).any(axis=-1).sum())
+        raise ImageReadError(f"{path}: {bad} pixels hold NaN or infinite values")
+    return ImageData(rgb=rgb, alpha=alpha, bit_depth=depth, notes=notes, **meta)
+
+
+def short_reason(e: Exception) -> str:
+    """The first line of an exception's message, or its type's name."""
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+def _metadata(im: Image.Image, path: Path) -> dict:
+    from lutlearn.images.highbit import tiff_exif
+
+    dpi = im.info.get("dpi")
+    return {
+        "format": im.format or "PNG",
+        "icc_profile": im.info.get("icc_profile") or None,
+        "exif": (tiff_exif(path) if im.format == "TIFF" else im.info.get("exif")) or None,
+        "dpi": tuple(float(v) for v in dpi) if dpi else None,
+    }
+
+
+def _is_high_bit(im: Image.Image) -> bool:
+    """True for 16-bit-per-channel colour data, which Pillow would truncate to 8 bits."""
+    if im.mode in _GREY_MODES or not im.tile:
+        return False
+    args = im.tile[0][3]
+    rawmode = args[0] if isinstance(args, tuple) else args
+    return isinstance(rawmode, str) and ("16" in rawmode or rawmode.endswith("F"))
+
+
+def _from_pillow(im: Image.Image, codes: bool = False):
+    notes: list[str] = []
+    mode = im.mode
+    if mode == "P" or mode == "PA":
+        has_alpha = mode == "PA" or "transparency" in im.info
+        im = im.convert("RGBA" if has_alpha else "RGB")
+        mode = im.mode
+    if mode == "CMYK":
+        notes.append("CMYK converted to RGB without colour management")
+        im, mode = im.convert("RGB"), "RGB"
+    alpha = None
+    if mode in ("LA", "La", "RGBA", "RGBa"):
+        arr = np.asarray(im.convert("RGBA" if mode.startswith("RGB") else "LA"))
+        alpha = arr[..., -1] if codes else arr[..., -1].astype(np.float32) / 255.0
+        arr = arr[..., :-1]
+    elif mode in ("RGB", "RGBX", "YCbCr", "HSV", "LAB"):
+        if mode != "RGB":
+            notes.append(f"{mode} converted to RGB")
+        arr = np.asarray(im if mode == "RGB" else im.convert("RGB"))  # no copy of an RGB image
+    elif mode in _GREY_MODES:
+        arr = np.asarray(im.convert("L") if mode == "1" else im)
+    else:
+        raise ImageReadError(f"unsupported image mode {mode!r}")
+    rgb, depth = _normalise(arr, codes)
+    return rgb, alpha, depth, tuple(notes)
+
+
+def _from_opencv(path: Path, data: bytes, codes: bool = False):
+    import cv2
+
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None:
+        raise ImageReadError(f"{path}: cannot decode image")
+    alpha = None
+    if arr.ndim == 3:
+        if arr.shape[2] == 4:
+            alpha = arr[..., 3]
+        arr = arr[..., 2::-1]  # BGR(A) -> RGB
+    del data
+    rgb, depth = _normalise(arr, codes)
+    if alpha is not None:
+        alpha = _normalise(alpha, codes)[0][..., 0]
+    return rgb, alpha, depth, ()
+
+
+def _normalise(arr: np.ndarray, codes: bool = False) -> tuple[np.ndarray, int]:
+    """Integer or float pixels (H, W[, C]) -> float32 (H, W, 3) and bit depth.
+
+    With ``codes``, uint8/uint16/float32 data keeps its type and values.
+    """
+    if codes and arr.dtype in (np.uint8, np.uint16, np.float32):
+        depth = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16}.get(arr.dtype, 32)
+        return (np.repeat(arr[..., None], 3, axis=-1) if arr.ndim == 2 else arr), depth
+    if arr.dtype == np.uint8:
+        out, depth = arr.astype(np.float32) / np.float32(255.0), 8
+    elif arr.dtype in (np.uint16, np.int32, np.uint32):
+        out, depth = arr.astype(np.float32) / np.float32(65535.0), 16
+    elif arr.dtype == np.bool_:
+        out, depth = arr.astype(np.float32), 8
+    else:
+        out, depth = arr.astype(np.float32), 32
+    if out.ndim == 2:
+        out = np.repeat(out[..., None], 3, axis=-1)
+    return np.ascontiguousarray(out), depth

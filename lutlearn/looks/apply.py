@@ -1,0 +1,200 @@
+"""Apply a look to photo files: one file, or a batch on both cores.
+
+:func:`apply_to_file` reads a photo as integer codes, renders it through the
+look (:mod:`lutlearn.looks.render`) and writes it at the same bit depth with its ICC
+profile, EXIF (orientation included, never applied), DPI and alpha unchanged.
+:func:`apply_batch` runs it over many files; a file that fails is reported and
+skipped, and the rest are done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from lutlearn import filekinds
+from lutlearn.codes import convert_depth
+from lutlearn.errors import LutlearnError, LutlearnWarning
+from lutlearn.images import check_output, check_output_path, read_image, write_image
+from lutlearn.looks.look import Look
+from lutlearn.looks.render import ColourCache, render
+
+__all__ = ["apply_to_file", "apply_batch", "expand_inputs", "plan_outputs", "BatchResult"]
+
+
+def apply_to_file(src: str | os.PathLike, look: Look, dst: str | os.PathLike, *, strength: float = 1.0,
+                  quality: int = 95, bit_depth: int | None = None, overwrite: bool = False,
+                  threads: int = 2, cache: ColourCache | None = None) -> Path:
+    """Apply ``look`` to the photo ``src`` and write the result to ``dst``.
+
+    Args:
+        src: PNG, JPEG or TIFF, 8- or 16-bit.
+        look: anything with ``apply(float32 (M, 3)) -> float32 (M, 3)``
+            (see :func:`lutlearn.looks.resolve.resolve_look`).
+        dst: output path; the format follows its extension. Never ``src``.
+        strength: 0..1, blend of the look with the original.
+        quality: JPEG quality 1..100 (JPEG output only).
+        bit_depth: output bit depth, 8 or 16; default: the input's.
+        overwrite: replace an existing ``dst`` (never an input).
+        threads: worker threads for the pixels.
+        cache: a :class:`ColourCache` of this look and strength, shared by a batch.
+
+    Returns:
+        ``dst`` as a Path.
+
+    Raises:
+        LutlearnError: unreadable input, unwritable output, bad arguments.
+    """
+    src, dst = Path(src), Path(dst)
+    check_output(dst, [src], overwrite=overwrite)
+    image = read_image(src, codes=True)
+    depth = bit_depth or image.bit_depth
+    if depth not in (8, 16):
+        raise LutlearnError(f"{src}: {image.bit_depth}-bit float input needs an output bit depth (--bit-depth 8 or 16)")
+    if depth == 16 and dst.suffix.lower() in (".jpg", ".jpeg"):
+        raise LutlearnError(f"{dst}: JPEG is 8-bit only and {src} is {image.bit_depth}-bit (pass --bit-depth 8)")
+    if image.alpha is not None and dst.suffix.lower() in (".jpg", ".jpeg"):
+        warnings.warn(f"{src}: JPEG has no alpha channel; it was dropped", LutlearnWarning, stacklevel=2)
+    if image.rgb.dtype == np.uint8 and cache is None:
+        cache = ColourCache(look.apply, strength)
+    rgb = render(image.rgb, look.apply, strength=strength, threads=threads, cache=cache)
+    rgb_out = convert_depth(rgb, depth)
+    alpha_out = None if image.alpha is None else convert_depth(image.alpha, depth)
+    meta = dict(icc_profile=_rgb_profile(image.icc_profile, src), exif=image.exif, dpi=image.dpi)
+    del image, rgb  # the input's memory is free before the encoder takes its own copy
+    return write_image(dst, rgb_out, bit_depth=depth, alpha=alpha_out, quality=quality, **meta)
+
+
+def _rgb_profile(icc: bytes | None, src: Path) -> bytes | None:
+    """The ICC profile if it describes RGB data; a grey or CMYK one cannot travel with RGB output."""
+    if icc is None or icc[16:20] == b"RGB ":
+        return icc
+    space = icc[16:20].decode("ascii", "replace").strip()
+    warnings.warn(f"{src}: its {space} ICC profile was not copied to the RGB output", LutlearnWarning, stacklevel=3)
+    return None
+
+
+def expand_inputs(specs: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files, folders (their image files, not recursive) and glob patterns -> files, in order, no repeats.
+
+    Raises:
+        LutlearnError: a spec that names nothing.
+    """
+    found: list[Path] = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            matches = sorted(p for p in path.iterdir() if p.is_file() and filekinds.kind_of(p, "image"))
+        elif path.exists():
+            matches = [path]
+        else:
+            matches = sorted(Path(p) for p in glob.glob(str(spec)) if Path(p).is_file())
+        if not matches:
+            raise LutlearnError(f"{spec}: no such file, or no image files there")
+        found.extend(matches)
+    unique = {p.resolve(): p for p in reversed(found)}
+    return [p for p in found if unique.get(p.resolve()) is p]
+
+
+def plan_outputs(inputs: list[Path], output: str | os.PathLike | None = None,
+                 out_dir: str | os.PathLike | None = None, suffix: str = "") -> list[tuple[Path, Path]]:
+    """Pair each input with its output path.
+
+    Args:
+        inputs: photo files.
+        output: the output file, for exactly one input.
+        out_dir: the output folder, for any number of inputs; outputs keep the
+            input's name (plus ``suffix`` before the extension, if given).
+
+    Raises:
+        LutlearnError: both or neither given, -o with several inputs, two inputs
+            with one output name, or an output that would overwrite an input.
+    """
+    if (output is None) == (out_dir is None):
+        raise LutlearnError("give either -o/--output FILE (one photo) or --out-dir DIR (any number)")
+    if output is not None:
+        if len(inputs) != 1:
+            raise LutlearnError(f"-o/--output takes one photo, got {len(inputs)} (use --out-dir for several)")
+        pairs = [(inputs[0], Path(output))]
+    else:
+        folder = Path(out_dir)
+        if folder.exists() and not folder.is_dir():
+            raise LutlearnError(f"{folder}: not a folder")
+        pairs = [(p, folder / f"{p.stem}{suffix}{p.suffix}") for p in inputs]
+    seen: dict[Path, Path] = {}
+    for src, dst in pairs:
+        key = dst.resolve()
+        if key in seen:
+            raise LutlearnError(f"{dst}: both {seen[key]} and {src} would be written there")
+        seen[key] = src
+        check_output_path(dst, inputs)
+    return pairs
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """What a batch did.
+
+    Attributes:
+        written: (input, output) for each file done, in input order.
+        failed: (input, message) for each file that failed.
+    """
+
+    written: list[tuple[Path, Path]] = dataclasses.field(default_factory=list)
+    failed: list[tuple[Path, str]] = dataclasses.field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line, e.g. ``applied to 9 of 10 files; 1 failed``."""
+        total = len(self.written) + len(self.failed)
+        tail = f"; {len(self.failed)} failed" if self.failed else ""
+        return f"applied to {len(self.written)} of {total} files{tail}"
+
+
+def apply_batch(pairs: list[tuple[Path, Path]], look: Look, *, jobs: int = 2,
+                on_done: Callable[[Path, Path | None, str | None], None] | None = None, **options) -> BatchResult:
+    """Apply ``look`` to every (input, output) pair; failures are collected, not raised.
+
+    Args:
+        pairs: from :func:`plan_outputs`.
+        look: the look.
+        jobs: files processed at once (each on one thread); one file alone uses ``jobs`` threads.
+        on_done: called as ``on_done(src, dst or None, error message or None)`` after each file.
+        **options: passed to :func:`apply_to_file` (strength, quality, bit_depth, overwrite).
+
+    Returns:
+        A :class:`BatchResult`.
+    """
+    jobs = max(1, int(jobs))
+    cache = ColourCache(look.apply, options.get("strength", 1.0))  # 8-bit results shared by all files
+    threads = jobs if len(pairs) == 1 else 1
+    result = BatchResult()
+
+    def one(pair):
+        src, dst = pair
+        try:
+            apply_to_file(src, look, dst, threads=threads, cache=cache, **options)
+            return src, dst, None
+        except (LutlearnError, OSError, MemoryError) as e:
+            return src, None, _message(src, e)
+
+    with ThreadPoolExecutor(max_workers=min(jobs, len(pairs)) or 1) as pool:
+        for src, dst, error in pool.map(one, pairs):
+            if error is None:
+                result.written.append((src, dst))
+            else:
+                result.failed.append((src, error))
+            if on_done is not None:
+                on_done(src, dst, error)
+    return result
+
+
+def _message(src: Path, e: BaseException) -> str:
+    text = "out of memory" if isinstance(e, MemoryError) else (str(e).splitlines()[0] if str(e) else type(e).__name__)
+    return text if str(src) in text else f"{src}: {text}"
