@@ -13,18 +13,8 @@ the others are the sources of the bundled looks (``scripts/build_looks.py``).
 
 from __future__ import annotations
 
-from lutlearn.grades._colour import (
-                                     bleach_bypass,
-                                     cool_matte,
-                                     cross_process,
-                                     darkroom,
-                                     faded_print,
-                                     high_key_pastel,
-                                     split_toning,
-                                     teal_orange,
-                                     vivid_slide,
-                                     warm_film_fade,
-)
+from lutlearn.grades._colour import (bleach_bypass, cool_matte, cross_process, darkroom, faded_print,
+                                     high_key_pastel, split_toning, teal_orange, vivid_slide, warm_film_fade)
 from lutlearn.grades._mono import mono_high_contrast, mono_low_contrast, sepia
 
 __all__ = [
