@@ -73,6 +73,20 @@ def test_strength_blends_with_the_original():
         render(codes, lut.apply, strength=1.5)
 
 
+def test_a_cache_serves_only_its_own_look_and_strength():
+    """A cache made for another look or strength is refused, not silently used (it once was: an inverted image
+    came back from render(img, identity, strength=0, cache=ColourCache(invert, 1)))."""
+    codes = _photo()[:50]
+    invert = LUT3D(1.0 - identity_grid(2))
+    with pytest.raises(LutlearnError, match="another look or strength"):
+        render(codes, lambda c: c, strength=0.0, cache=ColourCache(invert.apply, 1.0))
+    with pytest.raises(LutlearnError, match="another look or strength"):
+        render(codes, invert.apply, strength=0.5, cache=ColourCache(invert.apply, 1.0))
+    cache = ColourCache(invert.apply, 0.5)  # the same look through another bound method of it is the same look
+    np.testing.assert_array_equal(render(codes, invert.apply, strength=0.5, cache=cache),
+                                  render(codes, invert.apply, strength=0.5))
+
+
 def test_clipped_colours_are_counted_in_a_warning():
     codes = np.array([[[10, 200, 250]]], np.uint8)
     with pytest.warns(UserWarning, match="1 colours outside"):
