@@ -25,7 +25,8 @@ def darkroom_model(chart8_pair, tmp_path_factory):
     from lutlearn.learn.train import FitConfig
 
     path = tmp_path_factory.mktemp("model") / "darkroom.npz"
-    summary = fit_files([chart8_pair], [path], config=FitConfig(max_epochs=40, batch_size=1024, learning_rate=1e-2))
+    config = FitConfig(max_epochs=20, epoch_samples=1 << 16, batch_size=1024, learning_rate=1e-2)
+    summary = fit_files([chart8_pair], [path], config=config)
     return summary
 
 

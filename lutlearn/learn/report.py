@@ -12,7 +12,7 @@ from lutlearn.luts.chart import is_identity_chart
 from lutlearn.luts.hald import hald_to_table
 from lutlearn.luts.lut import LUT3D
 
-__all__ = ["write_report", "coverage_mosaic"]
+__all__ = ["write_report", "report_figure", "coverage_mosaic", "preview_pair"]
 
 _PREVIEW = 384
 
@@ -67,8 +67,14 @@ def preview_pair(before_path: Path, after_path: Path) -> tuple[np.ndarray, np.nd
     return before[:h, :w], after[:h, :w], before_path.name
 
 
-def write_report(path, model, result, samples, pairs) -> Path:
-    """Write the report figure (PNG) for a finished fit."""
+def report_figure(model, result, samples, pairs):
+    """The report figure of a finished fit (a matplotlib Figure; the caller closes it).
+
+    Panels, in ``fig.axes`` order: the training curve; before; after (the
+    target); the model's prediction on the before image; ΔE2000 of prediction
+    against after; the colours the training data covered (:func:`coverage_mosaic`);
+    then the ΔE colour bar.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -100,8 +106,18 @@ def write_report(path, model, result, samples, pairs) -> Path:
     axes[1, 2].axis("off")
     fig.suptitle(f"{model.spec.describe()}: {len(samples)} colours, {len(result.train_loss)} epochs")
     fig.tight_layout()
+    return fig
+
+
+def write_report(path, model, result, samples, pairs) -> Path:
+    """Write the report figure (:func:`report_figure`) as a PNG, atomically."""
+    fig = report_figure(model, result, samples, pairs)  # selects matplotlib's Agg backend first
+    import matplotlib.pyplot as plt
+
     path = Path(path)
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=80)
-    plt.close(fig)
+    try:
+        with atomic_write(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=80)
+    finally:
+        plt.close(fig)
     return path

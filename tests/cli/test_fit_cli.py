@@ -17,6 +17,7 @@ def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_fit_writes_cube_hald_and_model(chart8_pair, tmp_path):
     before, after = chart8_pair
     cube, hald, model = tmp_path / "look.cube", tmp_path / "look.png", tmp_path / "look.npz"
@@ -32,6 +33,7 @@ def test_fit_writes_cube_hald_and_model(chart8_pair, tmp_path):
     assert read_image(tmp_path / "fit.png").rgb.shape[0] > 300
 
 
+@pytest.mark.slow
 def test_fit_json_output(chart8_pair, tmp_path):
     result = run("fit", *chart8_pair, "-o", tmp_path / "l.cube", "--json", *FAST)
     assert result.exit_code == 0, result.output

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PIL import Image
 
 from lutlearn.grades import darkroom
@@ -49,6 +50,7 @@ def test_block_loss_is_zero_for_a_consistent_prediction():
     assert block_loss(pred + 0.01, batch) > 1e-5
 
 
+@pytest.mark.slow
 def test_fitting_a_420_chart_models_the_subsampling(chart8_pair, tmp_path):
     before = chart8_pair[0]
     truth = darkroom(identity_chart(8))

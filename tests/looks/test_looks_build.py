@@ -33,6 +33,7 @@ def test_model_files_are_byte_reproducible(tmp_path, monkeypatch):
     np.testing.assert_array_equal(loaded.params["w"][1], params["w"][1])
 
 
+@pytest.mark.slow
 def test_build_looks_same_seed_same_files(tmp_path):
     """scripts/build_looks.py run twice (separate processes) writes byte-identical files; a small, quick build."""
     outs = []

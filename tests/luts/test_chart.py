@@ -9,6 +9,7 @@ from lutlearn.luts.hald import hald_level, hald_to_table, table_to_hald
 from lutlearn.luts.lut import LUT3D, identity_grid
 
 
+@pytest.mark.slow
 def test_level16_chart_holds_every_8bit_colour_once_red_fastest(tmp_path):
     path = write_chart(tmp_path / "chart.png", 16)
     image = read_image(path)

@@ -11,8 +11,7 @@ from lutlearn.nima.score import NimaScore, Scorer, mean_std, score_arrays
 from lutlearn.nima.weights import WEIGHTS_FILENAME, load_params
 from tests.shared import NIMA as SHARED
 
-pytestmark = [pytest.mark.slow,  # runs the real network
-              pytest.mark.needs(SHARED / WEIGHTS_FILENAME)]
+pytestmark = pytest.mark.needs(SHARED / WEIGHTS_FILENAME)
 # idealo issue #23 (maintainer, 2019): the 4:4:4 JPEGs, which no decoder choice affects
 PUBLISHED_2019 = {"42039.jpg": 5.228229299085797, "42041.jpg": 5.28654936273233,
                   "42042.jpg": 5.127163522876799, "42044.jpg": 5.79500457971551}

@@ -132,7 +132,6 @@ def test_label_tile_and_compose():
     assert grid.shape == (4 + 2 * (172 + 4), 4 + 3 * (200 + 4), 3)
 
 
-@pytest.mark.slow
 def test_rank_photo_and_suggest_api(tmp_path):
     """The API end to end with a randomly initialised network (no weights file): one batch, gains, order."""
     from lutlearn.nima import Scorer, mean_std, random_params
