@@ -41,7 +41,7 @@ def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_dep
     from lutlearn.looks.resolve import resolve_look
     from lutlearn.progress import progress_bar
 
-    pairs = plan_outputs(expand_inputs(photos), output=output, out_dir=out_dir)
+    pairs = plan_outputs(expand_inputs(photos), output=output, out_dir=out_dir, overwrite=overwrite)
     the_look = resolve_look(look, method=method)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)

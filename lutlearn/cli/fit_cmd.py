@@ -114,7 +114,7 @@ def fit(images, outputs, size, hald_level, hidden, lattice, backend, epochs, bat
 
 
 @click.command("bake")
-@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.argument("model", type=click.Path(dir_okay=False))
 @outputs_option("Output (repeatable): .cube or Hald .png/.tif.")
 @size_option
 @_level_option

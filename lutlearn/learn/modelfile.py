@@ -68,6 +68,9 @@ def load_model(path: str | os.PathLike) -> LearnedModel:
     """
     path = Path(path)
     try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                raise ModelFileError(f"{path}: not a readable lutlearn model file (not an .npz archive)")
         with np.load(path, allow_pickle=False) as z:
             fmt = str(z["format"]) if "format" in z else None
             if fmt != FORMAT:

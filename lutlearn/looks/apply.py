@@ -104,18 +104,21 @@ def expand_inputs(specs: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 def plan_outputs(inputs: list[Path], output: str | os.PathLike | None = None,
-                 out_dir: str | os.PathLike | None = None, suffix: str = "") -> list[tuple[Path, Path]]:
-    """Pair each input with its output path.
+                 out_dir: str | os.PathLike | None = None, suffix: str = "", *,
+                 overwrite: bool = False) -> list[tuple[Path, Path]]:
+    """Pair each input with its output path, checking every output before any work is done.
 
     Args:
         inputs: photo files.
         output: the output file, for exactly one input.
         out_dir: the output folder, for any number of inputs; outputs keep the
             input's name (plus ``suffix`` before the extension, if given).
+        overwrite: whether outputs that exist may be replaced (never an input).
 
     Raises:
         LutlearnError: both or neither given, -o with several inputs, two inputs
-            with one output name, or an output that would overwrite an input.
+            with one output name, an output that would overwrite an input, or
+            one that exists without ``overwrite``.
     """
     if (output is None) == (out_dir is None):
         raise LutlearnError("give either -o/--output FILE (one photo) or --out-dir DIR (any number)")
@@ -135,6 +138,8 @@ def plan_outputs(inputs: list[Path], output: str | os.PathLike | None = None,
             raise LutlearnError(f"{dst}: both {seen[key]} and {src} would be written there")
         seen[key] = src
         check_output_path(dst, inputs)
+        if dst.exists() and not overwrite:
+            raise LutlearnError(f"{dst}: exists (pass --overwrite to replace it)")
     return pairs
 
 
