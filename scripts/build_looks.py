@@ -76,7 +76,7 @@ Each look here was learned by lutlearn itself: `scripts/build_looks.py` grades a
 identity chart with a reference grade defined in code (`lutlearn/grades/`), fits
 lutlearn's default 3-32-3 model to it, and writes
 
-- `NAME.npz`: the learned model (architecture, weights, metadata; see `lutlearn/modelfile.py`);
+- `NAME.npz`: the learned model (architecture, weights, metadata; see `lutlearn/learn/modelfile.py`);
 - `NAME.json`: name, one-line description, how it was made and the fit's ΔE2000
   on held-out colours of the chart.
 
