@@ -159,11 +159,12 @@ def write_look_preview(path: str | os.PathLike, look, name: str) -> Path:
     Returns:
         ``path``.
     """
+    from lutlearn.codes import to_codes
     from lutlearn.images import write_image
     from lutlearn.images.testimage import test_image
     from lutlearn.rank.suggest import grade_pixels
 
-    codes = np.rint(test_image() * 255.0).astype(np.uint8)
+    codes = to_codes(test_image(), 8)[0]
     cell = (codes.shape[1], codes.shape[0])
     tiles = [label_tile(codes, ["original"], cell), label_tile(grade_pixels(codes, [look], [1.0])[0], [name], cell)]
     return write_image(path, compose([tiles]), bit_depth=8, quality=95)
