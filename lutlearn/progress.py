@@ -39,7 +39,7 @@ def progress_bar(total: int, label: str, *, enabled: bool | None = True, unit: s
         total: number of steps.
         label: text before the bar.
         enabled: False disables it; True or None show it (None is kept for callers
-            that pass a user's choice through).
+            that pass a user's choice through). A single step never shows a bar.
         unit: what a step is ("epoch", "photo", "MiB"...).
         stream: where to write (default: stderr).
 
@@ -50,6 +50,6 @@ def progress_bar(total: int, label: str, *, enabled: bool | None = True, unit: s
 
     stream = stream or sys.stderr
     tty = bool(getattr(stream, "isatty", lambda: False)())
-    return tqdm(total=max(int(total), 0), desc=label, unit=unit, disable=enabled is False, leave=tty,
+    return tqdm(total=max(int(total), 0), desc=label, unit=unit, disable=enabled is False or total < 2, leave=True,
                 file=stream if tty else _Lines(stream), mininterval=0.1 if tty else _LOG_INTERVAL,
                 dynamic_ncols=tty, ncols=None if tty else 100)
