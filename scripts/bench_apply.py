@@ -7,7 +7,7 @@ What is measured (decode and encode excluded everywhere; only the LUT stage):
   camera-like numbers of distinct colours (printed);
 - the look: RawTherapee's TealOrange Hald (the strongest look in shared/)
   resampled to 33^3 and written as a .cube on tmpfs; every tool reads that file;
-- lutlearn: :func:`lutlearn.render.render`, tetrahedral, 2 threads, from uint8
+- lutlearn: :func:`lutlearn.looks.render.render`, tetrahedral, 2 threads, from uint8
   codes in memory to uint8 codes in memory. "cold" builds the colour cache from
   nothing (the look is evaluated on every distinct colour of the image: the
   cost for a single photo); "warm" reuses it (a batch with one look);

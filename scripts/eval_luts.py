@@ -18,7 +18,7 @@ for these variants:
 - ``jpeg420``: the same with 4:2:0 chroma subsampling (Pillow's and GIMP's
   default), which averages each 2x2 block's chroma: a Hald chart's vertical
   neighbours are 16 green codes apart, so this damages the chart itself. The
-  fit models the subsampling (lutlearn.jpeg420: stored luma per pixel, chroma
+  fit models the subsampling (lutlearn.learn.jpeg420: stored luma per pixel, chroma
   per block);
 - ``jpeg420px``: the same file fitted as decoded pixels (``--no-jpeg-chroma``);
 - ``photo``: default model fitted on ONE photo pair (the photo covering the most

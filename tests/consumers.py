@@ -130,7 +130,7 @@ def pillow_color3dlut(lut, image: np.ndarray) -> np.ndarray:
     """Apply a LUT3D with Pillow's trilinear ``Color3DLUT`` (sizes 2..65).
 
     Args:
-        lut: a :class:`lutlearn.lut.LUT3D` with the default domain.
+        lut: a :class:`lutlearn.luts.lut.LUT3D` with the default domain.
         image: uint8 (H, W, 3).
 
     Returns:

@@ -1,6 +1,6 @@
 """Image metadata that Pillow cannot carry by itself: 16-bit files and TIFF EXIF.
 
-Pillow has no 48-bit RGB mode, so :mod:`lutlearn.imageio` encodes 16-bit PNG
+Pillow has no 48-bit RGB mode, so :mod:`lutlearn.images` encodes 16-bit PNG
 with OpenCV and 16-bit TIFF with tifffile. This module puts the ICC profile,
 EXIF block and resolution into those files:
 
@@ -10,7 +10,7 @@ EXIF block and resolution into those files:
   EXIF Orientation tag; other EXIF tags are not written to 16-bit TIFFs
   (a :class:`LutlearnWarning` says so).
 
-Only :mod:`lutlearn.imageio` calls this module.
+Only :mod:`lutlearn.images` calls this module.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class BlockSamples:
         luma: float32 (N, 4) the file's Y of each pixel, in [0, 1].
         chroma: float32 (N, 2) the file's (Cb, Cr) of the block, in [0, 1].
         w: float32 (N,) block weights (1).
-        sources: as in :class:`lutlearn.pairs.Samples`.
+        sources: as in :class:`lutlearn.learn.pairs.Samples`.
     """
 
     x: np.ndarray

@@ -7,7 +7,7 @@ A file holds a header of keywords, then rows of ``R G B`` floats:
   plain reshape. N may be any size in 2..256, even ones such as 32.
 - ``LUT_1D_SIZE M``: M rows of per-channel curve samples (M in 2..65536).
 - Both (Resolve): the M 1D rows come first and form a "shaper" applied before
-  the 3D table (:class:`lutlearn.lut1d.ShaperLUT`).
+  the 3D table (:class:`lutlearn.luts.shaper.ShaperLUT`).
 - ``DOMAIN_MIN``/``DOMAIN_MAX`` (3 values, Adobe) or ``LUT_1D_INPUT_RANGE`` /
   ``LUT_3D_INPUT_RANGE`` (2 values, Resolve) set the input range; in a shaper
   file the DOMAIN lines describe the shaper's input.

@@ -9,7 +9,7 @@ scoring:
 2. :func:`to_network_input`: ``x / 127.5 - 1`` on 0..255 values.
 
 This module reads files with Pillow itself rather than through
-:mod:`lutlearn.imageio`: the scores depend on Pillow's 8-bit conversion and its
+:mod:`lutlearn.images`: the scores depend on Pillow's 8-bit conversion and its
 NEAREST pixel picks bit for bit (REFERENCE.md §2), which a float pipeline would
 not reproduce.
 

@@ -41,7 +41,7 @@ def test_parse_strengths():
 @pytest.mark.parametrize("name", ["teal_orange", "sepia", "mono_low_contrast"])
 @pytest.mark.parametrize("strength", [0.3, 0.5, 1.0])
 def test_grade_pixels_equals_apply_renderer(name, strength):
-    """grade_pixels gives exactly the codes `lutlearn apply` renders (lutlearn.render) for 8-bit images."""
+    """grade_pixels gives exactly the codes `lutlearn apply` renders (lutlearn.looks.render) for 8-bit images."""
     look = load_look(name)
     pixels = np.random.default_rng(0).integers(0, 256, (64, 48, 3), dtype=np.uint8)
     expected = render(pixels, look.apply, strength=strength, threads=1)
