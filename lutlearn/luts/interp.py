@@ -5,9 +5,10 @@ RGB order already scaled to [0, 1] lattice coordinates; points outside are
 clamped to the lattice, as every LUT consumer does. Tetrahedral splits each
 cell into the six tetrahedra that share the black-white diagonal (the scheme
 of ffmpeg's lut3d, OpenColorIO and Resolve); :func:`_simplex` is the one
-definition of that split, used by the fast numpy kernel and by
-:func:`tetrahedral_weights` (numpy or jax.numpy, for training and solving the
-residual lattice of :mod:`lutlearn.learn.lattice`).
+definition of that split (and :func:`_corners` of the trilinear cell), used by
+the fast numpy kernel, by the compiled kernels of :mod:`lutlearn.luts.kernel`
+and by :func:`tetrahedral_weights` (numpy or jax.numpy, for training and
+solving the residual lattice of :mod:`lutlearn.learn.lattice`).
 
 The kernels work on chunks of points that stay in cache, in planar layout
 (one contiguous array per channel, for the table too), so every numpy call is
@@ -149,9 +150,11 @@ def _tetrahedral(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> No
     _weighted_sum(packed, vertices, weights, out)
 
 
-def _trilinear(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None:
-    n = packed.size
-    base, (fr, fg, fb) = _cells(n, points)
+def _corners(base, fr, fg, fb, n: int):
+    """The cell of each point: its 8 flat corner indices and trilinear weights, numpy or jax.numpy alike.
+
+    Args: as :func:`_simplex`. Returns: (vertices, weights), two 8-lists of (M,) arrays.
+    """
     vertices, weights = [], []
     for corner in range(8):
         wr = fr if corner & 1 else 1 - fr
@@ -159,7 +162,13 @@ def _trilinear(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None
         wb = fb if corner & 4 else 1 - fb
         vertices.append(base + ((corner & 1) + n * ((corner >> 1) & 1) + n * n * (corner >> 2)))
         weights.append(wr * wg * wb)
-    _weighted_sum(packed, vertices, weights, out)
+    return vertices, weights
+
+
+def _trilinear(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None:
+    n = packed.size
+    base, (fr, fg, fb) = _cells(n, points)
+    _weighted_sum(packed, *_corners(base, fr, fg, fb, n), out)
 
 
 METHODS = {"tetrahedral": tetrahedral, "trilinear": trilinear}
