@@ -150,7 +150,7 @@ class Scorer:
 
     @classmethod
     def load(cls, weights: str | os.PathLike | None = None, *, padding: str | None = None, batch_size: int = 16,
-             download: bool = True, progress: bool | None = None) -> "Scorer":
+             download: bool = True, progress: bool | None = None) -> Scorer:
         """Find (or download), check and load the weights; see :func:`locate_weights`.
 
         The file is idealo's Keras HDF5 (sha256-checked) or a weights file of
@@ -174,7 +174,7 @@ class Scorer:
         params, meta = load_any(path, where=where)
         return cls(params, padding=padding or meta["padding"], batch_size=batch_size)
 
-    def with_params(self, params) -> "Scorer":
+    def with_params(self, params) -> Scorer:
         """The same compiled scorer with other parameters of the same shapes (no recompilation).
 
         Training scores its validation images with this after every epoch.
