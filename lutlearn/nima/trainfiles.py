@@ -65,9 +65,9 @@ def run(ratings: Sequence[str | os.PathLike], output: str | os.PathLike, *, fmt:
     import jax
 
     from lutlearn.images import check_output
-    from lutlearn.nima.dataset import load_dataset, split_by_group
+    from lutlearn.nima.dataset import load_dataset
     from lutlearn.nima.ratings import load_ratings
-    from lutlearn.nima.train import TrainConfig, train
+    from lutlearn.nima.train import TrainConfig
     from lutlearn.nima.weightsfile import save_weights
     from lutlearn.progress import progress_bar
 
@@ -84,14 +84,7 @@ def run(ratings: Sequence[str | os.PathLike], output: str | os.PathLike, *, fmt:
     say(f"{len(rated.items)} rated images" + (f" (skipped: {skipped})" if skipped else ""))
     with progress_bar(len(rated.items), "decoding", unit="image") as bar:
         data = load_dataset(rated.items, progress=bar.update)
-    n_train = len(split_by_group(data.groups, cfg.val_fraction, cfg.seed)[0])
-    steps = n_train // min(cfg.batch_size, n_train) * (cfg.epochs_head + cfg.epochs_all)
-    with progress_bar(steps, f"training on {jax.default_backend()}", unit="step") as bar:
-        def on_step(phase, loss):
-            bar.update(1)
-            bar.set_postfix_str(f"{phase} emd={loss:.4f}", refresh=False)
-
-        result = train(base, data, cfg, on_step=on_step, on_epoch=lambda r: say(_epoch_line(r)))
+    result = _train_with_progress(base, data, cfg, say)
     if result.interrupted:
         say("interrupted: writing the best weights so far")
     report = {"output": str(output), "images": len(rated.items), "skipped": rated.skipped,
@@ -100,6 +93,24 @@ def run(ratings: Sequence[str | os.PathLike], output: str | os.PathLike, *, fmt:
               "device": jax.default_backend(), "history": result.history}
     save_weights(output, result.params, _provenance(ratings, fmt, rated, base_info, cfg, report), cfg.padding)
     return report
+
+
+def _train_with_progress(base, data, cfg, say):
+    """:func:`lutlearn.nima.train.train` with a progress bar over the steps and one line per epoch."""
+    import jax
+
+    from lutlearn.nima.dataset import split_by_group
+    from lutlearn.nima.train import train
+    from lutlearn.progress import progress_bar
+
+    n_train = len(split_by_group(data.groups, cfg.val_fraction, cfg.seed)[0])
+    steps = n_train // min(cfg.batch_size, n_train) * (cfg.epochs_head + cfg.epochs_all)
+    with progress_bar(steps, f"training on {jax.default_backend()}", unit="step") as bar:
+        def on_step(phase, loss):
+            bar.update(1)
+            bar.set_postfix_str(f"{phase} emd={loss:.4f}", refresh=False)
+
+        return train(base, data, cfg, on_step=on_step, on_epoch=lambda r: say(_epoch_line(r)))
 
 
 def _provenance(ratings, fmt, rated, base_info, cfg, report) -> dict:
@@ -145,7 +156,8 @@ def format_report(report: dict) -> str:
     training throughput (images/s): head 130.0 on cpu
     """
     b, a = report["before"], report["after"]
-    lines = [f"wrote {report['output']}" + ("  (interrupted: the best weights so far)" if report["interrupted"] else ""),
+    interrupted = "  (interrupted: the best weights so far)" if report["interrupted"] else ""
+    lines = [f"wrote {report['output']}{interrupted}",
              (f"validation: {report['validation_images']} images of held-out photos; best weights: phase "
               f"{report['best'][0]}, epoch {report['best'][1]}"),
              f"{'':10s} {'SRCC':>7s} {'LCC':>7s} {'acc@5':>7s} {'EMD':>8s}",

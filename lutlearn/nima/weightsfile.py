@@ -123,7 +123,8 @@ def load_weights(path: str | os.PathLike) -> tuple[dict, dict]:
     if meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: unknown NIMA weights format {meta.get('format')!r} (expected {FORMAT!r})")
     flat = {k: v.astype(np.float32) for k, v in arrays.items()}
-    if meta.get("architecture") != ARCHITECTURE or shapes_digest({k: v.shape for k, v in flat.items()}) != _expected_digest():
+    shapes = shapes_digest({k: v.shape for k, v in flat.items()})
+    if meta.get("architecture") != ARCHITECTURE or shapes != _expected_digest():
         raise ModelFileError(f"{path}: weights for another architecture ({meta.get('architecture')!r}); "
                              f"lutlearn scores with {ARCHITECTURE}")
     return unflatten_params(flat), meta

@@ -18,7 +18,8 @@ counted. XMP that is not well-formed XML, or a rating that is not a whole
 number, gives a one-line warning and the photo is skipped (counted as
 *malformed*); a number outside -1..5 is an error.
 
->>> parse_xmp_rating(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+>>> parse_xmp_rating(b'<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+...     b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
 ...     b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/></rdf:RDF></x:xmpmeta>')
 4
 """

@@ -1,4 +1,4 @@
-"""Guards for ``suggest``: turn measured damage into a penalty on NIMA's gain, so destructive looks rank below the original.
+"""Guards for ``suggest``: measured damage becomes a penalty on NIMA's gain; destructive looks rank below the original.
 
 NIMA rewards some damage: crushed blacks, clipped highlights, strong darkening,
 colour casts and gamut-clipping saturation often score *above* the untouched
@@ -162,7 +162,8 @@ def _describe(guard: Guard, measures: dict, row: int) -> str:
     """The guard's message for one candidate: ``{v}`` is the value, ``{a_cast}`` the cast's colour."""
     angle = measures.get("cast_angle")
     cast = cast_name(float(angle[row])) if angle is not None else "colour"
-    return guard.message.format(v=float(measures[guard.name][row]), a_cast=("an " if cast[0] in "aeiou" else "a ") + cast)
+    article = "an " if cast[0] in "aeiou" else "a "
+    return guard.message.format(v=float(measures[guard.name][row]), a_cast=article + cast)
 
 
 class Assessment(NamedTuple):

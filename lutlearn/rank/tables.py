@@ -1,4 +1,4 @@
-"""Rankings as text: the per-photo and overall tables of ``lutlearn suggest``, and the labels of a contact-sheet tile."""
+"""Rankings as text: the per-photo and overall tables of ``lutlearn suggest``, and a contact-sheet tile's labels."""
 
 from __future__ import annotations
 

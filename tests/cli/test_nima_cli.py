@@ -61,7 +61,8 @@ def test_bad_ratings(tmp_path, body, needle):
 
 def test_no_rated_photo_in_a_folder(tmp_path):
     _photos(tmp_path, 2)  # images without any rating
-    _one_line_error(run("nima", "train", tmp_path, "-o", tmp_path / "out.npz"), "no rated image to train on (2 unrated)")
+    result = run("nima", "train", tmp_path, "-o", tmp_path / "out.npz")
+    _one_line_error(result, "no rated image to train on (2 unrated)")
     _nothing_written(tmp_path)
 
 

@@ -1,4 +1,4 @@
-"""Rating inputs: CSV (votes, mean, stars), AVA.txt, and XMP star ratings as Lightroom, darktable and digiKam write them."""
+"""Rating inputs: CSV (votes, mean, stars), AVA.txt, XMP star ratings as Lightroom, darktable and digiKam write them."""
 
 import numpy as np
 import pytest

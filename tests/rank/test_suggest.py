@@ -1,4 +1,4 @@
-"""The fast path of `lutlearn suggest` without NIMA's weights: grading, resize commutation, candidates, ranking, sheet."""
+"""`lutlearn suggest` without NIMA's weights: grading, resize commutation, candidates, guarded ranking, sheet."""
 
 
 import numpy as np
