@@ -26,7 +26,9 @@ from lutlearn.looks.library import find_look, list_looks, load_info
 from lutlearn.looks.render import evaluate, look_codes
 from lutlearn.looks.resolve import is_look_name, resolve_look
 
-__all__ = ["parse_strengths", "expand_strengths", "load_candidates", "grade_pixels", "batch_size"]
+__all__ = ["ORIGINAL", "parse_strengths", "expand_strengths", "load_candidates", "grade_pixels", "batch_size"]
+
+ORIGINAL = "none"  # the look name of the "keep it as it is" entry of a ranking
 
 
 def parse_strengths(text: str) -> tuple[float, ...]:
@@ -75,6 +77,9 @@ def load_candidates(specs: Sequence[str] | None = None, method: str = "tetrahedr
     specs = list(library) if specs is None else list(dict.fromkeys(specs))
     loaded = []
     for spec in specs:
+        if spec.lower() == ORIGINAL:
+            warn(f"skipped look {spec!r}: {ORIGINAL!r} is the original photo in suggest's ranking; rename the look")
+            continue
         is_name = is_look_name(spec)
         info = library.get(spec) or (find_look(spec) if is_name else None)  # an unknown name is an error
         try:

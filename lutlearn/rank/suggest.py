@@ -39,12 +39,10 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 
 from lutlearn.errors import ImageReadError
-from lutlearn.rank.candidates import expand_strengths, grade_pixels
+from lutlearn.rank.candidates import ORIGINAL, expand_strengths, grade_pixels
 
 __all__ = ["ORIGINAL", "Entry", "PhotoRanking", "Prepared", "prepare", "rank_prepared", "rank_photo", "suggest",
            "overall_ranking"]
-
-ORIGINAL = "none"  # the look name of the "keep it as it is" entry
 
 
 class Entry(NamedTuple):

@@ -84,6 +84,8 @@ def test_load_candidates(user_data, tmp_path):
         load_candidates(["sepiaa"])
     with pytest.raises(LutlearnError, match="every look failed to load"):
         load_candidates(["broken"], warn=warnings.append)
+    assert [name for name, _ in load_candidates(["none", "sepia"], warn=warnings.append)] == ["sepia"]
+    assert "'none' is the original photo" in warnings[-1]
 
 
 def _ranking(photo, gains, warned=()):
