@@ -180,6 +180,7 @@ def random_scorer():
     return Scorer(random_params(0), batch_size=8)
 
 
+@pytest.mark.needs(PHOTOS / "kodim23.png")
 def test_guarded_ranking_schema_and_order(random_scorer, destructive_looks):
     from lutlearn.rank.suggest import rank_photo
 
@@ -197,6 +198,7 @@ def test_guarded_ranking_schema_and_order(random_scorer, destructive_looks):
     assert all(e["score"] == pytest.approx(e["gain"]) for e in entries if not e["warnings"])
 
 
+@pytest.mark.needs(PHOTOS / "kodim23.png")
 def test_unrequested_full_strength_is_measured_not_ranked(random_scorer, destructive_looks):
     from lutlearn.rank.suggest import rank_photo
 
