@@ -30,5 +30,10 @@ class ModelFileError(LutlearnError):
     """A learned-model file is unreadable or from an unknown format version."""
 
 
+class RatingsError(LutlearnError):
+    """Unusable ratings for NIMA training: a missing or malformed file, a missing image, a rating out of
+    range, or nothing rated at all."""
+
+
 class LutlearnWarning(UserWarning):
     """A soft problem: data dropped in conversion, clipping, no convergence."""

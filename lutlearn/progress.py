@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import sys
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "say"]
 
 _LOG_INTERVAL = 5.0  # seconds between lines when stderr is not a terminal
 
@@ -53,3 +53,10 @@ def progress_bar(total: int, label: str, *, enabled: bool | None = True, unit: s
     return tqdm(total=max(int(total), 0), desc=label, unit=unit, disable=enabled is False or total < 2, leave=True,
                 file=stream if tty else _Lines(stream), mininterval=0.1 if tty else _LOG_INTERVAL,
                 dynamic_ncols=tty, ncols=None if tty else 100)
+
+
+def say(message: str, stream=None) -> None:
+    """Write one line to stderr without breaking a progress bar that is on screen (tqdm's ``write``)."""
+    from tqdm import tqdm
+
+    tqdm.write(message, file=stream or sys.stderr)

@@ -69,9 +69,9 @@ def main(argv=None):
 
 
 def _register():
-    from lutlearn.cli import apply_cmd, chart_cmd, fit_cmd, looks_cmd, score_cmd, suggest_cmd
+    from lutlearn.cli import apply_cmd, chart_cmd, fit_cmd, looks_cmd, nima_cmd, score_cmd, suggest_cmd
 
-    for module in (chart_cmd, fit_cmd, score_cmd, apply_cmd, looks_cmd, suggest_cmd):
+    for module in (chart_cmd, fit_cmd, score_cmd, apply_cmd, looks_cmd, suggest_cmd, nima_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -34,5 +34,6 @@ seed_option = click.option("--seed", type=int, default=0, show_default=True,
 size_option = click.option("--size", type=click.IntRange(2, 256), default=33, show_default=True,
                            help="LUT nodes per axis for .cube export.")
 weights_option = click.option("--weights", type=click.Path(dir_okay=False), default=None,
-                              help="idealo's weights_mobilenet_aesthetic_0.07.hdf5 (default: $LUTLEARN_NIMA_WEIGHTS, "
-                                   "else the user cache, else downloaded into it).")
+                              help="NIMA weights: idealo's weights_mobilenet_aesthetic_0.07.hdf5 or a `lutlearn nima "
+                                   "train` .npz (default: $LUTLEARN_NIMA_WEIGHTS, else idealo's in the user cache, "
+                                   "else downloaded into it).")

@@ -10,15 +10,15 @@ from lutlearn.cli.options import json_option, weights_option
 @click.command("score")
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @weights_option
-@click.option("--padding", type=click.Choice(["keras216", "tfkeras"]), default="keras216", show_default=True,
-              help="Conv padding: keras216 is the graph the weights were trained in; tfkeras is today's "
-                   "keras.applications MobileNet.")
+@click.option("--padding", type=click.Choice(["keras216", "tfkeras"]), default=None,
+              help="Conv padding: keras216 is the graph idealo's weights were trained in; tfkeras is today's "
+                   "keras.applications MobileNet. [default: the weights' own, keras216]")
 @click.option("--batch-size", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Images per compiled call.")
 @json_option
 @click.pass_context
 def score(ctx, images, weights, padding, batch_size, as_json):
-    """Score IMAGES for aesthetics with NIMA (idealo's MobileNet, AVA).
+    """Score IMAGES for aesthetics with NIMA (idealo's MobileNet, AVA; or your own from `lutlearn nima train`).
 
     Prints one line per image: path, mean rating (1..10) and its standard
     deviation, tab-separated. With --json: a list of {path, mean, std,

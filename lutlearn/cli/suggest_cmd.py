@@ -1,4 +1,4 @@
-"""``lutlearn suggest``: rank looks for photos by predicted aesthetic gain (NIMA)."""
+"""``lutlearn suggest``: rank looks for photos by NIMA's aesthetic gain, guarded against destructive looks."""
 
 import json
 import os
@@ -10,7 +10,7 @@ import click
 from lutlearn.cli.options import json_option, overwrite_option, weights_option
 
 
-@click.command("suggest", short_help="Rank looks for photos by predicted aesthetic gain (NIMA).")
+@click.command("suggest", short_help="Rank looks for photos (NIMA gain, guarded against damage).")
 @click.argument("photos", nargs=-1, required=True, type=click.Path())
 @click.option("--looks", "look_specs", multiple=True,
               help="Candidate looks: names or look files, comma-separated or repeated (default: every look).")
@@ -19,32 +19,38 @@ from lutlearn.cli.options import json_option, overwrite_option, weights_option
 @click.option("--top", type=click.IntRange(1, None), default=None,
               help="Show only the K best (per-photo tables, JSON rankings, overall table). [default: all]")
 @click.option("--sheet", type=click.Path(dir_okay=False),
-              help="Write a contact sheet (.jpg/.png): each photo, then its best looks (5 at most), labelled.")
+              help="Write a contact sheet (.jpg/.png): each photo, then its best entries (5 at most), labelled.")
+@click.option("--no-guards", is_flag=True,
+              help="Rank by NIMA's gain alone, without measuring damage (score = gain, no warnings).")
 @weights_option
 @overwrite_option
 @json_option
 @click.option("--timings", is_flag=True, help="Print the seconds spent in each stage to stderr.")
 @click.pass_context
-def suggest(ctx, photos, look_specs, strengths, top, sheet, weights, overwrite, as_json, timings):
-    """Rank looks for PHOTOS (files, folders or globs) by NIMA aesthetic gain.
+def suggest(ctx, photos, look_specs, strengths, top, sheet, no_guards, weights, overwrite, as_json, timings):
+    """Rank looks for PHOTOS (files, folders or globs); the original is an entry, "none".
 
-    Each look at each strength is scored with NIMA and ranked by gain =
-    score(graded) - score(original); a score is NIMA's mean rating (1..10).
-    The looks grade the 224x224 image that NIMA sees, which gives the same
-    score as grading the full-size photo (`lutlearn apply --strength S` to an
-    8-bit PNG, then `lutlearn score`), and all candidates of a photo go through
-    the network in one batch. A look that fails to load is reported and
-    skipped. With several photos an overall ranking by mean gain follows the
-    per-photo tables, and progress goes to stderr. A photo that cannot be read
-    is reported, the others are still ranked, and the exit status is 1.
+    Each look at each strength gets NIMA's gain, score(graded) - score(original)
+    (NIMA's mean rating, 1..10), and a score that the order uses: the gain less
+    a penalty for measured damage (highlights clipped, shadows crushed, strong
+    darkening or brightening, tonal levels lost, a colour cast, gamut clipping,
+    oversaturation, reversed tones, rotated hues, moved skin tones). A look that
+    damages the photo at full strength ranks below "none" at every strength,
+    and every entry says why in its warnings. Where no guard fires, score =
+    gain. The looks grade the 224x224 image NIMA sees, which gives the same
+    gain as `lutlearn apply --strength S` to an 8-bit PNG, then `lutlearn
+    score`. A look that fails to load is reported and skipped. With several
+    photos an overall ranking by mean score follows. A photo that cannot be
+    read is reported, the others are still ranked, and the exit status is 1.
 
     With --json: one object per photo (a JSON array of them when several
-    photos, a folder or a glob are given); rankings are best gain first:
+    photos, a folder or a glob are given); rankings are best score first:
 
     \b
         {"photo": PATH, "original": {"mean": M, "std": S},
          "ranking": [{"look": NAME, "strength": S, "mean": M, "std": S,
-                      "gain": G}, ...]}
+                      "gain": G, "score": X, "warnings": [TEXT, ...]}, ...]}
+        the original: {"look": "none", "strength": 0, "gain": 0, "score": 0, ...}
         {"photo": PATH, "error": MESSAGE}      (a photo that cannot be read)
 
     \b
@@ -55,6 +61,7 @@ def suggest(ctx, photos, look_specs, strengths, top, sheet, weights, overwrite, 
     from lutlearn.looks.apply import expand_inputs
     from lutlearn.progress import progress_bar
     from lutlearn.rank.suggest import suggest as rank_all
+    from lutlearn.rank.tables import format_overall, format_photo
 
     t_start = time.perf_counter()
     inputs = expand_inputs(photos)
@@ -68,10 +75,10 @@ def suggest(ctx, photos, look_specs, strengths, top, sheet, weights, overwrite, 
         if result.error is not None:
             bar.write(f"error: {result.error}", file=sys.stderr)
         elif not as_json:
-            click.echo(_format_photo(result, top) + ("\n" if len(inputs) > 1 else ""))
+            click.echo(format_photo(result, top) + ("\n" if len(inputs) > 1 else ""))
         bar.update(1)
 
-    results = rank_all(inputs, candidates, strength_list, load_scorer, on_done=on_done)
+    results = rank_all(inputs, candidates, strength_list, load_scorer, guards=not no_guards, on_done=on_done)
     bar.close()
     for r in results:
         for stage, seconds in r.timings.items():
@@ -81,7 +88,7 @@ def suggest(ctx, photos, look_specs, strengths, top, sheet, weights, overwrite, 
     if as_json:
         click.echo(json.dumps([r.to_dict(top) for r in results] if many else results[0].to_dict(top), indent=1))
     elif len(results) > 1:
-        click.echo(_format_overall(results, top))
+        click.echo(format_overall(results, top))
     if timings:
         stages["total"] = time.perf_counter() - t_start
         click.echo("timings (s): " + "  ".join(f"{k} {v:.3f}" for k, v in stages.items()), err=True)
@@ -95,7 +102,7 @@ def suggest(ctx, photos, look_specs, strengths, top, sheet, weights, overwrite, 
 def _setup(look_specs, strengths, weights):
     """Parse the options and load the looks: (candidates, strengths, scorer loader, {stage: seconds})."""
     from lutlearn.nima.score import Scorer, enable_compilation_cache
-    from lutlearn.rank.suggest import batch_size, load_candidates, parse_strengths
+    from lutlearn.rank.candidates import batch_size, load_candidates, parse_strengths
 
     t0 = time.perf_counter()
     strength_list = parse_strengths(strengths)
@@ -121,31 +128,6 @@ def _write_sheet(path, results, candidates, top) -> float:
     written = write_sheet(path, results, dict(candidates), min(top or SHEET_LOOKS, SHEET_LOOKS))
     click.echo(f"sheet: {written}", err=True)
     return time.perf_counter() - t0
-
-
-def _format_photo(result, top) -> str:
-    """One photo's ranking as an aligned table."""
-    rows = result.ranking[:top]
-    width = max([len(r.look) for r in rows] + [4])
-    lines = [f"{result.photo}: original {result.original[0]:.3f} (std {result.original[1]:.3f})",
-             f"rank  {'look':{width}s}  strength  score    gain"]
-    lines += [f"{k:4d}  {r.look:{width}s}  {r.strength:8.2f}  {r.mean:5.3f}  {r.gain:+.3f}"
-              for k, r in enumerate(rows, 1)]
-    return "\n".join(lines)
-
-
-def _format_overall(results, top) -> str:
-    """The overall ranking (mean gain over the photos) as an aligned table."""
-    from lutlearn.rank.suggest import overall_ranking
-
-    rows = overall_ranking(results)[:top]
-    scored = sum(r.error is None for r in results)
-    width = max([len(r["look"]) for r in rows] + [4])
-    lines = [f"overall: mean gain over {scored} photos",
-             f"rank  {'look':{width}s}  strength  mean gain  best on"]
-    lines += [f"{k:4d}  {r['look']:{width}s}  {r['strength']:8.2f}  {r['mean_gain']:+9.3f}  {r['wins']:7d}"
-              for k, r in enumerate(rows, 1)]
-    return "\n".join(lines)
 
 
 COMMANDS = [suggest]

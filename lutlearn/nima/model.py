@@ -37,6 +37,7 @@ __all__ = [
     "STRIDES",
     "INPUT_SIZE",
     "forward",
+    "features",
     "stem_conv",
     "depthwise_shifted",
     "depthwise_grouped",
@@ -148,6 +149,25 @@ def pointwise(x, w, b):
     return relu6(jnp.dot(x, w) + b)
 
 
+def features(params, x, *, padding: str = "keras216", depthwise: str = "shifted"):
+    """The MobileNet base: stem, 13 blocks and global average pooling, without the head.
+
+    Args:
+        params, x, padding, depthwise: as :func:`forward`.
+
+    Returns:
+        float32 (N, 1024): the pooled features the Dense(10) head reads.
+    """
+    if depthwise not in ("shifted", "grouped"):
+        raise LutlearnError(f"depthwise must be 'shifted' or 'grouped', got {depthwise!r}")
+    dw = depthwise_shifted if depthwise == "shifted" else depthwise_grouped
+    y = stem_conv(x, params["stem"]["w"], params["stem"]["b"], padding=padding)
+    for block, stride in zip(params["blocks"], STRIDES):
+        y = dw(y, block["dw_w"], block["dw_b"], stride=stride, padding=padding)
+        y = pointwise(y, block["pw_w"], block["pw_b"])
+    return y.mean(axis=(1, 2))
+
+
 def forward(params, x, *, padding: str = "keras216", depthwise: str = "shifted"):
     """Rating distribution of a batch of preprocessed images.
 
@@ -168,13 +188,6 @@ def forward(params, x, *, padding: str = "keras216", depthwise: str = "shifted")
     """
     import jax
 
-    if depthwise not in ("shifted", "grouped"):
-        raise LutlearnError(f"depthwise must be 'shifted' or 'grouped', got {depthwise!r}")
-    dw = depthwise_shifted if depthwise == "shifted" else depthwise_grouped
-    y = stem_conv(x, params["stem"]["w"], params["stem"]["b"], padding=padding)
-    for block, stride in zip(params["blocks"], STRIDES):
-        y = dw(y, block["dw_w"], block["dw_b"], stride=stride, padding=padding)
-        y = pointwise(y, block["pw_w"], block["pw_b"])
-    pooled = y.mean(axis=(1, 2))
+    pooled = features(params, x, padding=padding, depthwise=depthwise)
     logits = pooled @ params["head"]["w"] + params["head"]["b"]
     return jax.nn.softmax(logits, axis=-1)

@@ -27,6 +27,7 @@ What unusual files do:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from pathlib import Path
@@ -36,9 +37,10 @@ import numpy as np
 from lutlearn.errors import ImageReadError, LutlearnWarning
 from lutlearn.nima.model import INPUT_SIZE
 
-__all__ = ["nima_pixels", "to_network_input", "TINY_SIDE"]
+__all__ = ["nima_pixels", "training_pixels", "to_network_input", "TINY_SIDE", "TRAIN_SIDE"]
 
 TINY_SIDE = 32  # warn below this many pixels on a side: the upscaled image means little
+TRAIN_SIDE = 256  # idealo trains on random 224 crops of a 256 x 256 nearest resize
 
 
 def nima_pixels(path: str | os.PathLike) -> np.ndarray:
@@ -61,24 +63,58 @@ def nima_pixels(path: str | os.PathLike) -> np.ndarray:
     >>> nima_pixels(p)[0, 0].tolist(), nima_pixels(p).shape
     ([255, 0, 0], (224, 224, 3))
     """
+    from PIL import Image
+
+    with _decoded(path) as im:
+        return np.asarray(im.resize((INPUT_SIZE, INPUT_SIZE), Image.NEAREST), dtype=np.uint8)
+
+
+def training_pixels(path: str | os.PathLike, side: int = TRAIN_SIDE) -> tuple[np.ndarray, np.ndarray]:
+    """One decode, two NEAREST resizes: (uint8 (side, side, 3) to take random crops from, :func:`nima_pixels`).
+
+    idealo trains on random 224 x 224 crops of a 256 x 256 resize and scores the
+    224 x 224 resize; both come from the same decoded RGB image here.
+
+    Raises:
+        ImageReadError: as :func:`nima_pixels`.
+    """
+    from PIL import Image
+
+    with _decoded(path) as im:
+        big = np.asarray(im.resize((side, side), Image.NEAREST), dtype=np.uint8)
+        return big, np.asarray(im.resize((INPUT_SIZE, INPUT_SIZE), Image.NEAREST), dtype=np.uint8)
+
+
+@contextlib.contextmanager
+def _decoded(path: str | os.PathLike):
+    """The image at ``path`` fully decoded and converted as idealo does (:func:`_to_rgb`), as an open Pillow image."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
     if not path.is_file():
         raise ImageReadError(f"{path}: no such file")
+    errors = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
     try:
-        with Image.open(path) as im:
+        im = Image.open(path)
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
+    except errors as e:
+        raise _decode_error(path, e) from None
+    with im:
+        try:
             im.load()  # decode fully here: a truncated file fails now, with its name
             if min(im.size) < TINY_SIDE:
                 warnings.warn(f"{path}: only {im.size[0]}x{im.size[1]} pixels; upscaled to 224x224 its NIMA "
-                              "score means little", LutlearnWarning, stacklevel=2)
-            rgb = _to_rgb(im).resize((INPUT_SIZE, INPUT_SIZE), Image.NEAREST)
-            return np.asarray(rgb, dtype=np.uint8)
-    except UnidentifiedImageError:
-        raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ImageReadError(f"{path}: cannot decode image ({detail})") from None
+                              "score means little", LutlearnWarning, stacklevel=4)
+            rgb = _to_rgb(im)
+        except errors as e:
+            raise _decode_error(path, e) from None
+        yield rgb
+
+
+def _decode_error(path: Path, e: Exception) -> ImageReadError:
+    detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return ImageReadError(f"{path}: cannot decode image ({detail})")
 
 
 def _to_rgb(im):

@@ -21,7 +21,7 @@ import numpy as np
 from lutlearn.errors import ImageReadError, LutlearnError
 from lutlearn.nima.model import INPUT_SIZE, PADDINGS, forward
 from lutlearn.nima.preprocess import nima_pixels, to_network_input
-from lutlearn.nima.weights import load_params, locate_weights
+from lutlearn.nima.weights import locate_weights
 from lutlearn.paths import cache_dir
 from lutlearn.progress import progress_bar
 
@@ -149,23 +149,43 @@ class Scorer:
                                              depthwise=depthwise))
 
     @classmethod
-    def load(cls, weights: str | os.PathLike | None = None, *, padding: str = "keras216", batch_size: int = 16,
-             download: bool = True, progress: bool | None = None) -> "Scorer":
-        """Find (or download), check and load idealo's weights; see :func:`locate_weights`.
+    def load(cls, weights: str | os.PathLike | None = None, *, padding: str | None = None, batch_size: int = 16,
+             download: bool = True, progress: bool | None = None) -> Scorer:
+        """Find (or download), check and load the weights; see :func:`locate_weights`.
+
+        The file is idealo's Keras HDF5 (sha256-checked) or a weights file of
+        ``lutlearn nima train`` (``.npz``, :mod:`lutlearn.nima.weightsfile`).
 
         Args:
             weights: explicit weights file, else ``$LUTLEARN_NIMA_WEIGHTS``, the
-                cache, or a download into the cache.
-            padding: "keras216" or "tfkeras".
+                cache, or a download of idealo's file into the cache.
+            padding: "keras216" or "tfkeras"; None: the variant the weights were
+                trained with ("keras216" for idealo's).
             batch_size: images per compiled call.
             download: allow the download.
             progress: download progress bar (None: only on a terminal).
 
         Raises:
-            ModelFileError: the weights are missing, corrupt or unreachable.
+            ModelFileError: the weights are missing, corrupt, unreachable, or of another architecture.
         """
+        from lutlearn.nima.weightsfile import load_any
+
         path, where = locate_weights(weights, download=download, progress=progress)
-        return cls(load_params(path, where=where), padding=padding, batch_size=batch_size)
+        params, meta = load_any(path, where=where)
+        return cls(params, padding=padding or meta["padding"], batch_size=batch_size)
+
+    def with_params(self, params) -> Scorer:
+        """The same compiled scorer with other parameters of the same shapes (no recompilation).
+
+        Training scores its validation images with this after every epoch.
+        """
+        import copy
+
+        import jax
+
+        other = copy.copy(self)
+        other.params = jax.device_put(params)
+        return other
 
     def distributions(self, rgb: np.ndarray) -> np.ndarray:
         """Rating distributions of already-resized images.

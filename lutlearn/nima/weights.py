@@ -41,6 +41,7 @@ __all__ = [
     "fold_batchnorm",
     "load_params",
     "random_params",
+    "expected_shapes",
     "locate_weights",
     "download_weights",
 ]
@@ -150,7 +151,8 @@ def _params_from_layers(layers: dict, path) -> dict:
     return params
 
 
-def _expected_shapes() -> dict:
+def expected_shapes() -> dict:
+    """The shape of every parameter of the folded pytree (:mod:`lutlearn.nima.model`), as tuples."""
     blocks, c = [], 32
     for width in WIDTHS:
         blocks.append({"dw_w": (3, 3, 1, c), "dw_b": (c,), "pw_w": (c, width), "pw_b": (width,)})
@@ -159,7 +161,7 @@ def _expected_shapes() -> dict:
 
 
 def _check_shapes(params: dict, path) -> None:
-    expected = _expected_shapes()
+    expected = expected_shapes()
     pairs = [("stem", params["stem"], expected["stem"]), ("head", params["head"], expected["head"])]
     pairs += [(f"block {i + 1}", p, e) for i, (p, e) in enumerate(zip(params["blocks"], expected["blocks"]))]
     for where, got, want in pairs:
@@ -210,7 +212,7 @@ def random_params(seed: int = 0) -> dict:
         fan_in = int(np.prod(tree[:-1])) if len(tree) > 1 else 1
         return (rng.standard_normal(tree) / np.sqrt(max(fan_in, 1))).astype(np.float32)
 
-    return draw(_expected_shapes())
+    return draw(expected_shapes())
 
 
 def locate_weights(path: str | os.PathLike | None = None, *, download: bool = True,

@@ -1,9 +1,12 @@
-"""Contact sheets: a photo and its best looks side by side, each labelled with its score and gain.
+"""Contact sheets: a photo and its best entries side by side, each labelled with its score, gain and first warning.
 
 Photos are read small here, for people rather than for NIMA: a JPEG is decoded
 at a reduced DCT scale (Pillow's ``draft``), the EXIF orientation is applied,
 and the image is shrunk with a box filter into a cell. Looks are applied to the
-small image with :func:`lutlearn.rank.suggest.grade_pixels`.
+small image with :func:`lutlearn.rank.candidates.grade_pixels`. Each tile has up
+to three label lines (:func:`lutlearn.rank.tables.sheet_labels`); a warning line
+(starting with "!") is drawn in amber. The original leads each row, and appears
+again at its place in the ranking ("none") when it ranks among the best.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ __all__ = ["preview_pixels", "label_tile", "sheet_row", "compose", "write_sheet"
 
 CELL = (360, 240)  # (width, height) of each picture cell, in pixels
 SHEET_LOOKS = 5  # looks shown per photo, at most
-_BAND = 52  # label band height
+_BAND = 76  # label band height: three lines
 _FONT_SIZE = 17
 _BACKGROUND = (24, 24, 24)
+_TEXT = (235, 235, 235)
+_WARNING = (255, 190, 60)  # amber
 
 
 def preview_pixels(path: str | os.PathLike, cell: tuple[int, int] = CELL) -> np.ndarray:
@@ -58,11 +63,11 @@ def _font():
 
 
 def label_tile(rgb: np.ndarray, lines: Sequence[str], cell: tuple[int, int] = CELL) -> np.ndarray:
-    """Centre ``rgb`` in a cell and write ``lines`` (two at most) in a band under it.
+    """Centre ``rgb`` in a cell and write ``lines`` (three at most) in a band under it.
 
     Args:
         rgb: uint8 (h, w, 3), at most the cell's size.
-        lines: label text, one or two lines.
+        lines: label text, one to three lines; a line starting with "!" is a warning, drawn in amber.
 
     Returns:
         uint8 (cell[1] + band, cell[0], 3).
@@ -74,13 +79,14 @@ def label_tile(rgb: np.ndarray, lines: Sequence[str], cell: tuple[int, int] = CE
     tile.paste(Image.fromarray(rgb), ((cell[0] - w) // 2, (cell[1] - h) // 2))
     draw = ImageDraw.Draw(tile)
     font = _font()
-    for k, line in enumerate(list(lines)[:2]):
-        draw.text((8, cell[1] + 5 + k * (_FONT_SIZE + 5)), line, fill=(235, 235, 235), font=font)
+    for k, line in enumerate(list(lines)[:3]):
+        colour = _WARNING if line.startswith("!") else _TEXT
+        draw.text((8, cell[1] + 5 + k * (_FONT_SIZE + 5)), line, fill=colour, font=font)
     return np.asarray(tile)
 
 
 def sheet_row(ranking, looks: dict, top: int = SHEET_LOOKS, cell: tuple[int, int] = CELL) -> list[np.ndarray]:
-    """The labelled tiles of one photo: its original, then its ``top`` best looks.
+    """The labelled tiles of one photo: its original, then its ``top`` best entries ("none" included).
 
     Args:
         ranking: a :class:`lutlearn.rank.suggest.PhotoRanking` (no error).
@@ -89,14 +95,15 @@ def sheet_row(ranking, looks: dict, top: int = SHEET_LOOKS, cell: tuple[int, int
     Returns:
         A list of uint8 tiles (see :func:`label_tile`).
     """
-    from lutlearn.rank.suggest import grade_pixels
+    from lutlearn.rank.candidates import grade_pixels
+    from lutlearn.rank.suggest import ORIGINAL
+    from lutlearn.rank.tables import sheet_labels
 
     small = preview_pixels(ranking.photo, cell)
-    tiles = [label_tile(small, [f"{Path(ranking.photo).name}: original", f"score {ranking.original[0]:.2f}"], cell)]
-    for r in ranking.ranking[:top]:
-        graded = grade_pixels(small, [looks[r.look]], [r.strength])[0]
-        strength = "" if r.strength == 1.0 else f" at {r.strength:g}"
-        tiles.append(label_tile(graded, [f"{r.look}{strength}", f"score {r.mean:.2f}   gain {r.gain:+.2f}"], cell))
+    tiles = [label_tile(small, [f"{Path(ranking.photo).name}: original", f"NIMA {ranking.original[0]:.2f}"], cell)]
+    for entry in ranking.ranking[:top]:
+        pixels = small if entry.look == ORIGINAL else grade_pixels(small, [looks[entry.look]], [entry.strength])[0]
+        tiles.append(label_tile(pixels, sheet_labels(entry), cell))
     return tiles
 
 
@@ -162,7 +169,7 @@ def write_look_preview(path: str | os.PathLike, look, name: str) -> Path:
     from lutlearn.codes import to_codes
     from lutlearn.images import write_image
     from lutlearn.images.testimage import test_image
-    from lutlearn.rank.suggest import grade_pixels
+    from lutlearn.rank.candidates import grade_pixels
 
     codes = to_codes(test_image(), 8)[0]
     cell = (codes.shape[1], codes.shape[0])
