@@ -87,21 +87,26 @@ def _cells(n: int, points: np.ndarray):
     return base, f
 
 
-def _tetrahedron_steps(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat offsets of a cell's 2nd and 3rd tetrahedron vertices, by ordering case.
+def _path(rg, gb, rb, n: int, where):
+    """Flat offsets of a cell's 2nd and 3rd tetrahedron vertices from the fractions' order.
 
-    The case code is ``(r>=g) | (g>=b) << 1 | (r>=b) << 2`` on the fractions.
-    The path goes along the axis with the largest fraction, then to the corner
-    opposite the smallest; ties give those vertices zero weight, so any
-    tie-break is exact.
+    ``rg, gb, rb`` say ``r >= g``, ``g >= b``, ``r >= b``. The path goes along
+    the axis with the largest fraction, then to the corner opposite the
+    smallest; ties give those vertices zero weight, so any tie-break is exact.
+    ``where(cond, a, b)`` is a selection (``xp.where`` on arrays, or on
+    Python bools for the table of :func:`_tetrahedron_steps`).
     """
+    step1 = where(rg & rb, 1, where(gb, n, n * n))
+    smallest = where(gb & rb, n * n, where(rg, n, 1))
+    return step1, (1 + n + n * n) - smallest
+
+
+def _tetrahedron_steps(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_path` tabulated by case code ``(r>=g) | (g>=b) << 1 | (r>=b) << 2`` (the numpy kernel's lookup)."""
     step1, step2 = np.zeros(8, np.int32), np.zeros(8, np.int32)
-    diag = 1 + n + n * n
     for code in range(8):
-        rg, gb, rb = code & 1, (code >> 1) & 1, (code >> 2) & 1
-        step1[code] = 1 if (rg and rb) else (n if gb else n * n)
-        smallest = n * n if (gb and rb) else (n if rg else 1)
-        step2[code] = diag - smallest
+        rg, gb, rb = bool(code & 1), bool(code & 2), bool(code & 4)
+        step1[code], step2[code] = _path(rg, gb, rb, n, lambda c, a, b: a if c else b)
     return step1, step2
 
 
@@ -125,21 +130,21 @@ def _simplex(base, fr, fg, fb, n: int, xp=np):
     Returns:
         (vertices, weights): two 4-tuples of (M,) arrays; weights sum to 1.
     """
-    if xp is np:  # the fast path: byte masks, in-place arithmetic
+    if xp is np:  # the fast path: byte masks, a table lookup, in-place arithmetic
         code = (fr >= fg).view(np.uint8) | ((fg >= fb).view(np.uint8) << 1) | ((fr >= fb).view(np.uint8) << 2)
+        step1, step2 = (s[code] for s in _tetrahedron_steps(n))
         hi = np.maximum(np.maximum(fr, fg), fb)
         lo = np.minimum(np.minimum(fr, fg), fb)
         mid = fr + fg
         mid += fb
         mid -= hi
         mid -= lo
-    else:
-        code = (fr >= fg).astype(xp.int32) | ((fg >= fb).astype(xp.int32) << 1) | ((fr >= fb).astype(xp.int32) << 2)
+    else:  # selections, not a gather from a table: half the work of a compiled (XLA) kernel
+        step1, step2 = _path(fr >= fg, fg >= fb, fr >= fb, n, xp.where)
         hi = xp.maximum(xp.maximum(fr, fg), fb)
         lo = xp.minimum(xp.minimum(fr, fg), fb)
         mid = fr + fg + fb - hi - lo
-    step1, step2 = (xp.asarray(s) for s in _tetrahedron_steps(n))
-    vertices = (base, base + step1[code], base + step2[code], base + (1 + n + n * n))
+    vertices = (base, base + step1, base + step2, base + (1 + n + n * n))
     return vertices, (1 - hi, hi - mid, mid - lo, lo)
 
 
