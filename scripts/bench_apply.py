@@ -174,7 +174,6 @@ def lut_stage(files: dict, tmp: Path, repeat: int) -> dict:
     }
     img8.tofile(tmp / "i8.rgb")
     img16.astype("<u2").tofile(tmp / "i16.rgb")
-    del img16, out8, out16
     res["ffmpeg lut3d 8-bit, 1 thread"] = ffmpeg_lut_stage(files["cube"], tmp / "i8.rgb", "rgb24", repeat)
     res["ffmpeg lut3d 16-bit, 1 thread"] = ffmpeg_lut_stage(files["cube"], tmp / "i16.rgb", "rgb48le", repeat)
     (tmp / "i8.rgb").unlink()
@@ -208,10 +207,10 @@ def whole_process(files: dict, tmp: Path, repeat: int) -> list:
                       ("16-bit TIFF 24 Mpx, uncompressed", "tiff16")]:
         src = files[key]
         ours_dst, ff_dst = out / f"ours{src.suffix}", out / f"ffmpeg{src.suffix}"
-        fresh = best(lambda: run(lutlearn_cmd(cube, [src], ours_dst)), repeat)
+        fresh = best(lambda s=src, d=ours_dst: run(lutlearn_cmd(cube, [s], d)), repeat)
         apply_to_file(src, look, ours_dst, overwrite=True)  # warm: imports, compiled kernel
-        warm = best(lambda: apply_to_file(src, look, ours_dst, overwrite=True), repeat)
-        ffmpeg = best(lambda: run(ffmpeg_cmd(cube, src, ff_dst)), repeat)
+        warm = best(lambda s=src, d=ours_dst: apply_to_file(s, look, d, overwrite=True), repeat)
+        ffmpeg = best(lambda s=src, d=ff_dst: run(ffmpeg_cmd(cube, s, d)), repeat)
         note = f"out {ours_dst.stat().st_size / 1e6:.1f} MB (ffmpeg {ff_dst.stat().st_size / 1e6:.1f} MB)"
         rows.append((name, fresh, warm, ffmpeg, note))
     batch = files["batch"]
