@@ -21,8 +21,10 @@ What unusual files do:
 - 16-bit greyscale PNG/TIFF (Pillow mode ``I;16``): Pillow's ``convert("RGB")``
   clips every code above 255, so idealo would score a white page. Here the codes
   are scaled to 8 bits first (``round(v / 257)``): the one deliberate deviation.
-- Images smaller than 32 pixels on a side are scored, with a :class:`LutlearnWarning`.
-- Unreadable, truncated or empty files raise :class:`ImageReadError`.
+- Images smaller than 32 pixels on a side are scored, with a :class:`LutlearnWarning`;
+  so are CMYK files and animated images (first frame), each with a warning.
+- Unreadable, truncated or empty files, and images over the image limit
+  (checked from the header, :mod:`lutlearn.images.limits`), raise :class:`ImageReadError`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from lutlearn.errors import ImageReadError, LutlearnWarning
+from lutlearn.images import open_checked
 from lutlearn.nima.model import INPUT_SIZE
 
 __all__ = ["nima_pixels", "to_network_input", "TINY_SIDE"]
@@ -61,22 +64,23 @@ def nima_pixels(path: str | os.PathLike) -> np.ndarray:
     >>> nima_pixels(p)[0, 0].tolist(), nima_pixels(p).shape
     ([255, 0, 0], (224, 224, 3))
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     path = Path(path)
-    if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
+    notes: list[str] = []
     try:
-        with Image.open(path) as im:
+        with open_checked(path, notes=notes) as im:
             im.load()  # decode fully here: a truncated file fails now, with its name
+            for note in notes:
+                warnings.warn(f"{path}: {note}", LutlearnWarning, stacklevel=2)
             if min(im.size) < TINY_SIDE:
                 warnings.warn(f"{path}: only {im.size[0]}x{im.size[1]} pixels; upscaled to 224x224 its NIMA "
                               "score means little", LutlearnWarning, stacklevel=2)
             rgb = _to_rgb(im).resize((INPUT_SIZE, INPUT_SIZE), Image.NEAREST)
             return np.asarray(rgb, dtype=np.uint8)
-    except UnidentifiedImageError:
-        raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+    except ImageReadError:
+        raise
+    except (OSError, SyntaxError, ValueError) as e:
         detail = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ImageReadError(f"{path}: cannot decode image ({detail})") from None
 
