@@ -193,7 +193,6 @@ def test_suggest_unknown_look(ws):
     checks.one_error(r, "no_such_look", r"no look")
 
 
-@pytest.mark.slow
 @needs_weights
 @pytest.mark.cmd("suggest")
 def test_suggest_one_good_one_bad_photo(ws):

@@ -50,7 +50,8 @@ def _decodes(path) -> None:
 
 
 @pytest.mark.cmd("apply")
-@pytest.mark.parametrize("kind", matrix(IDS, ["bomb_png_50000x50000", "huge_png_441mpx_1mb", "truncated_png"]))
+@pytest.mark.parametrize("kind", matrix(IDS, ["bomb_png_50000x50000", "bomb_tiff_60000x60000", "huge_png_441mpx_1mb",
+                                         "truncated_png", "zero_byte_png"]))
 def test_apply_one(ws, kind):
     bad, problem = _bad(ws, kind)
     look = ws.look()
@@ -167,7 +168,7 @@ def test_apply_converts_with_one_warning(ws, kind):
 
 @needs_weights
 @pytest.mark.cmd("score")
-@pytest.mark.parametrize("kind", matrix(list(CAVEATS), []))
+@pytest.mark.parametrize("kind", matrix(list(CAVEATS), ["cmyk_jpeg"]))
 def test_score_converts_with_one_warning(ws, kind):
     name, make, problem = CAVEATS[kind]
     src = ws.put(name, make())

@@ -41,7 +41,6 @@ def test_apply_just_over_the_default_limit_is_refused_from_the_header(ws):
     checks.rss_at_most(r, REJECT_MB["apply"])
 
 
-@pytest.mark.slow
 @pytest.mark.cmd("fit")
 def test_fit_just_over_the_default_limit_is_refused_from_the_header(ws):
     w, h = _over_default_limit()

@@ -155,7 +155,6 @@ def test_looks_add_when_looks_folder_is_a_file(ws):
     checks.unchanged(before, ws.snap())
 
 
-@pytest.mark.slow
 @pytest.mark.cmd("looks")
 def test_looks_add_when_data_folder_is_a_file(ws):
     look = ws.look()

@@ -50,8 +50,8 @@ RECIPES = {
 
 # The recipes run by default for each place (the rest are slow): every command meets each place at least once.
 FAST = {"file": {"apply_out_dir", "fit", "demo"},
-        "ro": {"fit_report", "bake_cube_and_hald", "looks_show_preview", "suggest_sheet"},
-        "full": {"chart", "apply_o", "bake_cube_and_hald"}}
+        "ro": {"fit_report", "bake_cube_and_hald", "looks_show_preview", "suggest_sheet", "demo"},
+        "full": {"chart", "apply_o", "apply_out_dir", "bake_cube_and_hald", "suggest_sheet"}}
 
 
 def _params(where: str):

@@ -19,8 +19,7 @@ from PIL import Image
 
 from tests.hostile import checks, corpus
 
-SIGNALS_SLOW = [pytest.param(signal.SIGINT, id="SIGINT", marks=pytest.mark.slow),
-                pytest.param(signal.SIGTERM, id="SIGTERM", marks=pytest.mark.slow)]
+SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")]
 SIGNALS_TERM_FAST = [pytest.param(signal.SIGINT, id="SIGINT", marks=pytest.mark.slow),
                      pytest.param(signal.SIGTERM, id="SIGTERM")]
 EXIT = {signal.SIGINT: (130, 1, -2), signal.SIGTERM: (143, 1, 130)}  # -15 (killed outright) is the bug
@@ -57,7 +56,7 @@ def _interrupted(r, signum, *folders) -> None:
 
 
 @pytest.mark.cmd("apply")
-@pytest.mark.parametrize("signum", SIGNALS_TERM_FAST)
+@pytest.mark.parametrize("signum", SIGNALS)
 def test_apply_batch_interrupted(ws, signum):
     total = 12
     for k in range(total):
@@ -78,7 +77,7 @@ def test_apply_batch_interrupted(ws, signum):
 
 
 @pytest.mark.cmd("apply")
-@pytest.mark.parametrize("signum", SIGNALS_SLOW)
+@pytest.mark.parametrize("signum", SIGNALS_TERM_FAST)
 def test_apply_interrupted_while_encoding(ws, signum):
     photo = ws.put("big.png", corpus.noise_png(4000, 3000))
     look = ws.look()
