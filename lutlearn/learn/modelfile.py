@@ -13,8 +13,9 @@ evaluates the network directly, with no interpolation error.
 
 A model file may come from anywhere, so reading one trusts nothing in it: the
 archive is read with :class:`~lutlearn.learn.npz.SafeNpz` (no pickles; every
-array's declared size checked against its spec-derived shape and
-``LUTLEARN_MAX_MODEL_BYTES`` before a byte is inflated; real numbers only), and
+array's declared size checked against its spec-derived shape, and the arrays,
+each and together, against ``LUTLEARN_MAX_MODEL_BYTES`` before a byte is
+inflated; real numbers only), and
 ``spec`` and ``metadata`` must be JSON objects (:func:`lutlearn.safejson.load_object`)
 whose every field has the right type.
 """
@@ -32,7 +33,7 @@ from lutlearn import filekinds
 from lutlearn.errors import ModelFileError
 from lutlearn.images import atomic_write
 from lutlearn.learn.model import ACTIVATIONS, LearnedModel, MLPSpec, to_numpy
-from lutlearn.learn.npz import SafeNpz
+from lutlearn.learn.npz import MODEL_BYTES_ENV, SafeNpz
 from lutlearn.safejson import load_object
 
 __all__ = ["save_model", "load_model", "parse_spec", "FORMAT"]
@@ -89,6 +90,7 @@ def load_model(path: str | os.PathLike) -> LearnedModel:
             raise ModelFileError(f"{path}: not a lutlearn model file (format {shown}, expected {FORMAT!r})")
         spec = parse_spec(z.text("spec"), str(path))
         sizes = (3, *spec.hidden, 3)
+        _check_total(z, [f"{k}{i}" for i in range(len(sizes) - 1) for k in "wb"] + ["lattice"] * bool(spec.lattice))
         params = {"w": [], "b": []}
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
             params["w"].append(z.array(f"w{i}", shape=(a, b)).astype(np.float32, copy=False))
@@ -103,6 +105,14 @@ def load_model(path: str | os.PathLike) -> LearnedModel:
             if a is not None and not np.isfinite(a).all():
                 raise ModelFileError(f"{path}: {key}{i if key != 'lattice' else ''} holds NaN or infinite values")
     return LearnedModel(spec=spec, params=params, metadata=metadata)
+
+
+def _check_total(z: SafeNpz, keys: list[str]) -> None:
+    """Each array, then all of them together, as their headers declare them, within the limit."""
+    total = sum(z.checked_header(k).nbytes for k in keys if k in z)
+    if total > z.max_member_bytes:
+        raise ModelFileError(f"{z.name}: its arrays declare {total / (1 << 20):,.1f} MiB in all; the limit is "
+                             f"{z.max_member_bytes / (1 << 20):,.1f} MiB ({MODEL_BYTES_ENV})")
 
 
 def parse_spec(text: str, name: str) -> MLPSpec:

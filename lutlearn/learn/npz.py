@@ -15,7 +15,8 @@ file whose member says ``shape (3, 178956970)`` makes numpy allocate and inflate
 
 Memory therefore follows the arrays asked for, never what a file declares. The
 limit per array is ``LUTLEARN_MAX_MODEL_BYTES`` (default 256 MiB: a 129³ lattice
-is 26 MB, a 4096x4096 layer 64 MB); text members are limited to 1 MiB.
+is 26 MB, a 4096x4096 layer 64 MB; :mod:`lutlearn.learn.modelfile` applies it to
+a model's arrays together too); text members are limited to 1 MiB.
 """
 
 from __future__ import annotations
@@ -153,7 +154,9 @@ class SafeNpz:
         nbytes = math.prod(shape) * dtype.itemsize
         return NpyHeader(dtype, tuple(shape), bool(fortran), header_len, nbytes)
 
-    def _checked(self, key: str, limit: int) -> NpyHeader:
+    def checked_header(self, key: str, limit: int | None = None) -> NpyHeader:
+        """:meth:`header`, its size checked against ``limit`` (default: the member limit) and the zip's own record."""
+        limit = self.max_member_bytes if limit is None else limit
         info, head = self._info(key), self.header(key)
         if head.nbytes > limit:
             raise ModelFileError(f"{self.name}: member {key!r} declares {_mib(head.nbytes)} "
@@ -178,7 +181,7 @@ class SafeNpz:
 
     def text(self, key: str) -> str:
         """A text member (a numpy unicode scalar, as ``np.savez`` writes a str), at most ``max_text_bytes``."""
-        head = self._checked(key, self.max_text_bytes)
+        head = self.checked_header(key, self.max_text_bytes)
         if head.dtype.kind not in "US" or head.shape != ():
             raise ModelFileError(f"{self.name}: member {key!r} should be text, got {head.dtype} {head.shape}")
         value = self._read(key, head)[()]
@@ -191,7 +194,7 @@ class SafeNpz:
         Returns:
             A writable C-contiguous copy.
         """
-        head = self._checked(key, self.max_member_bytes)
+        head = self.checked_header(key, self.max_member_bytes)
         if head.dtype.kind not in kinds:
             what = {"c": "complex", "b": "boolean", "U": "text", "S": "bytes", "V": "structured"}.get(
                 head.dtype.kind, str(head.dtype))

@@ -58,6 +58,25 @@ def test_2gib_declared_is_refused_before_decompressing(tmp_path, member):
     assert str(info.value).startswith(str(p))
 
 
+def test_many_layers_within_the_limit_each_but_not_together(tmp_path):
+    """Seven 4096x4096 layers: 64 MiB each (under the limit), 448 MiB in all: refused before any is inflated."""
+    spec = {"hidden": [4096] * 8, "hidden_activation": "sigmoid", "output_activation": "relu", "lattice": 0}
+    arrays = {"format": np.array("lutlearn-model/1"), "spec": np.array(json.dumps(spec)), "metadata": np.array("{}")}
+    members = [corpus.Member(f"{k}.npy", corpus.npy_bytes(v)) for k, v in arrays.items()]
+    sizes = (3, *spec["hidden"], 3)
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        head = corpus.npy_header("<f4", (a, b))
+        members.append(corpus.Member.inflating(f"w{i}.npy", head, bytes(a * 4), b))  # a*b*4 bytes of zeros
+        members.append(corpus.Member(f"b{i}.npy", corpus.npy_bytes(np.zeros(b, np.float32))))
+    p = _write(tmp_path, corpus.zip_bytes(members))
+    assert p.stat().st_size < 2 << 20
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match=r"its arrays declare 448\.\d MiB in all; the limit is 256\.0 MiB"):
+        load_model(p)
+    assert tracemalloc.get_traced_memory()[1] < 20 << 20
+    tracemalloc.stop()
+
+
 def test_member_declaring_more_than_the_zip_holds(tmp_path):
     """A header saying (3, 1000) float32 in a member whose zip size says 300 bytes: refused, not allocated."""
     head = corpus.npy_header("<f4", (3, 1000))
