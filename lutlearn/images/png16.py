@@ -14,6 +14,10 @@ libpng's own message on a full disk. This encoder is numpy and zlib:
 
 Peak memory is the image plus a few MiB; files are within a few per cent of
 libpng's size at the same zlib level, and written faster.
+
+Reading is OpenCV's (libpng), which prints its own ``libpng error`` line for a
+damaged file; :func:`check_chunks` reads the file's chunks first (their CRCs, and
+that it does not end early), so such a file is one lutlearn error instead.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ import zlib
 
 import numpy as np
 
-__all__ = ["write_png16", "metadata_chunks", "chunk"]
+from lutlearn.errors import ImageReadError
+
+__all__ = ["write_png16", "metadata_chunks", "chunk", "check_chunks"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _BLOCK_BYTES = 4 << 20  # raw bytes filtered and compressed at a time
@@ -93,3 +99,34 @@ def write_png16(path: str | os.PathLike, codes: np.ndarray, extra: bytes = b"", 
             if piece:
                 out.write(chunk(b"IDAT", piece))
         out.write(chunk(b"IDAT", compressor.flush()) + chunk(b"IEND", b""))
+
+
+def check_chunks(path: str | os.PathLike) -> None:
+    """Walk a PNG file's chunks, checking each CRC and that the file does not end before ``IEND``.
+
+    Reads the file once in 1-MiB blocks (the pixels are not decompressed).
+
+    Raises:
+        ImageReadError: "PATH: cannot decode image (...)": a CRC mismatch, or truncated.
+    """
+    with open(path, "rb") as f:
+        if f.read(8) != _SIGNATURE:
+            raise ImageReadError(f"{path}: cannot decode image (not a PNG file)")
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                raise ImageReadError(f"{path}: cannot decode image (truncated: no IEND chunk)")
+            (length,), kind = struct.unpack(">I", head[:4]), head[4:]
+            crc, left = zlib.crc32(kind), length
+            while left:
+                block = f.read(min(left, 1 << 20))
+                if not block:
+                    raise ImageReadError(f"{path}: cannot decode image (truncated in a {kind!r} chunk)")
+                crc, left = zlib.crc32(block, crc), left - len(block)
+            stored = f.read(4)
+            if len(stored) < 4:
+                raise ImageReadError(f"{path}: cannot decode image (truncated in a {kind!r} chunk)")
+            if struct.unpack(">I", stored)[0] != crc & 0xFFFFFFFF:
+                raise ImageReadError(f"{path}: cannot decode image (damaged: CRC mismatch in a {kind!r} chunk)")
+            if kind == b"IEND":
+                return

@@ -191,6 +191,10 @@ def _from_pillow(im: Image.Image, codes: bool = False):
 def _from_opencv(path: Path, data: bytes | None, codes: bool = False):
     """Decode with OpenCV: ``data`` (a TIFF's bytes as stored), else the file itself, read as it decodes."""
     cv2 = _opencv()
+    if data is None and _is_png(path):
+        from lutlearn.images.png16 import check_chunks
+
+        check_chunks(path)  # libpng would print its own line for a damaged file
     try:
         if data is None:
             arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
@@ -210,6 +214,11 @@ def _from_opencv(path: Path, data: bytes | None, codes: bool = False):
     if alpha is not None:
         alpha = _normalise(alpha[..., None], codes)[0][..., 0]  # (H, W, 1): not repeated to 3 channels
     return rgb, alpha, depth, ()
+
+
+def _is_png(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 def _opencv():

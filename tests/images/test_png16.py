@@ -48,3 +48,18 @@ def test_memory_is_flat_in_the_image_size(tmp_path):
     tracemalloc.stop()
     assert peak < 16 << 20, f"peak {peak / 1e6:.1f} MB while writing a {codes.nbytes / 1e6:.0f}-MB image"
     np.testing.assert_array_equal(_decode(tmp_path / "big.png"), codes)
+
+
+def test_a_damaged_16bit_png_is_one_lutlearn_error_not_libpngs(tmp_path, capfd):
+    from lutlearn.errors import ImageReadError
+    from lutlearn.images import read_image
+
+    write_png16(tmp_path / "x.png", _codes((64, 96, 3)))
+    data = (tmp_path / "x.png").read_bytes()
+    at = data.index(b"IDAT") + 40
+    (tmp_path / "flipped.png").write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:])
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    for name, says in (("flipped.png", "CRC mismatch in a b'IDAT' chunk"), ("cut.png", "truncated")):
+        with pytest.raises(ImageReadError, match=f"{name}: cannot decode image .*{says}"):
+            read_image(tmp_path / name)
+    assert "libpng" not in capfd.readouterr().err
