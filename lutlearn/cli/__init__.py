@@ -25,17 +25,17 @@ MAX_MESSAGE = 300
 
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
-    """The first line of ``text``, control and undecodable characters escaped, at most ``limit`` characters.
+    """``text`` as one printable line: line breaks and other control or undecodable characters escaped
+    (a file name may hold them), at most ``limit`` characters.
 
-    >>> one_line("bad.cube line 3: got 'x\\x1fy'\\nsecond line")
-    "bad.cube line 3: got 'x\\\\x1fy'"
+    >>> one_line("in/a\\nb.png: not an image file\\n")
+    'in/a\\\\nb.png: not an image file'
     """
-    lines = str(text).splitlines()
     out = []
-    for ch in lines[0] if lines else "":
+    for ch in str(text).strip():
         if ch == "\t":
             out.append(" ")
-        elif ord(ch) < 32 or ord(ch) == 127 or ch == "\ufffd":
+        elif ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\ufffd\u2028\u2029":
             out.append(ch.encode("unicode_escape").decode("ascii"))
         else:
             out.append(ch)

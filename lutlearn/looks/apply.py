@@ -240,7 +240,7 @@ def _message(src: Path, dst: Path, e: BaseException) -> str:
     if isinstance(e, MemoryError):
         text = "out of memory"
     elif isinstance(e, LutlearnError):
-        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        text = str(e) or type(e).__name__
     else:  # an OSError escaping a stage, or a bug: say what it was
-        text = f"{type(e).__name__}: {e}".splitlines()[0]
-    return text if str(src) in text or str(dst) in text else f"{src}: {text}"
+        text = f"{type(e).__name__}: {e}"
+    return text if str(src) in text or str(dst) in text else f"{src}: {text}"  # the CLI makes it one line

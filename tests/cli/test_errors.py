@@ -68,7 +68,8 @@ def test_usage_errors_exit_2():
 
 
 def test_one_line():
-    assert one_line("a\nb") == "a" and one_line("x\ty") == "x y" and one_line("") == ""
+    assert one_line("a\nb\n") == "a\\nb" and one_line("x\ty") == "x y" and one_line("") == ""
+    assert one_line("in/caf\xe9\x85.png") == "in/caf\xe9\\x85.png"
 
 
 def test_sigterm_raises_terminated_and_cleanup_runs(tmp_path):
