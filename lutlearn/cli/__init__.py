@@ -2,7 +2,10 @@
 
 Every error reaches the user the same way: one line on stderr, ``error: ...``,
 naming the file and the problem, and an exit status of 1 (bad input, a failed
-file) or 2 (bad usage). Warnings print as ``warning: ...`` while a command runs.
+file, a file that cannot be written, out of memory) or 2 (bad usage). Ctrl-C
+and SIGTERM end a command the same way too: temporary files removed,
+``error: interrupted``, exit status 130 (SIGINT) or 143 (SIGTERM; see
+:mod:`lutlearn.cli.signals`). Warnings print as ``warning: ...`` while a command runs.
 """
 
 from __future__ import annotations
@@ -13,18 +16,46 @@ import warnings
 import click
 
 from lutlearn._version import __version__
+from lutlearn.cli.signals import exit_status, terminate_as_interrupt
 from lutlearn.errors import LutlearnError
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "one_line"]
+
+MAX_MESSAGE = 300
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` as one printable line: line breaks and other control or undecodable characters escaped
+    (a file name may hold them), at most ``limit`` characters.
+
+    >>> one_line("in/a\\nb.png: not an image file\\n")
+    'in/a\\\\nb.png: not an image file'
+    """
+    out = []
+    for ch in str(text).strip():
+        if ch == "\t":
+            out.append(" ")
+        elif ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\ufffd\u2028\u2029":
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    line = "".join(out)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {one_line(str(message))}", err=True)
 
 
 def _fail(message: str, status: int):
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(status)
+
+
+def _os_message(e: OSError) -> str:
+    from lutlearn.images.atomic import os_reason
+
+    return f"{e.filename}: {os_reason(e)}" if e.filename is not None else os_reason(e)
 
 
 class _Group(click.Group):
@@ -36,7 +67,8 @@ class _Group(click.Group):
             if not standalone_mode:  # the caller handles exceptions itself, as click's contract says
                 return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             try:
-                status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                with terminate_as_interrupt():
+                    status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             except click.UsageError as e:
                 hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
                 _fail(f"{e.format_message()}{hint}", 2)
@@ -44,10 +76,16 @@ class _Group(click.Group):
                 _fail(e.format_message(), e.exit_code)
             except LutlearnError as e:
                 _fail(str(e), 1)
-            except click.Abort:
-                _fail("interrupted", 130)
+            except click.Abort as e:  # click's form of KeyboardInterrupt, and so of SIGTERM
+                _fail("interrupted", exit_status(e.__cause__))
+            except KeyboardInterrupt as e:
+                _fail("interrupted", exit_status(e))
+            except OSError as e:  # what no stage turned into a LutlearnError: named by its file
+                _fail(_os_message(e), 1)
             except MemoryError:
-                _fail("out of memory (try fewer or smaller files)", 1)
+                _fail("out of memory (use smaller or fewer inputs; LUTLEARN_MAX_PIXELS limits the image size)", 1)
+            except RecursionError:
+                _fail("input nested too deeply to read", 1)
         sys.exit(status if isinstance(status, int) else 0)
 
 

@@ -1,8 +1,17 @@
 """``lutlearn apply``: apply a look to photos."""
 
+import math
+
 import click
 
 from lutlearn.cli.options import jobs_option, out_dir_option, output_option, overwrite_option
+
+
+def _finite(ctx, param, value):
+    if value is not None and math.isnan(value):  # FloatRange lets nan through
+        raise click.BadParameter("must be a number in 0..1, got nan")
+    return value
+
 
 
 @click.command("apply")
@@ -11,7 +20,7 @@ from lutlearn.cli.options import jobs_option, out_dir_option, output_option, ove
               help="A .cube file, a Hald CLUT .png/.tif, a learned model .npz, or a look name.")
 @output_option(required=False, help="Output file, for one photo; the format follows the extension.")
 @out_dir_option
-@click.option("--strength", type=click.FloatRange(0.0, 1.0), default=1.0, show_default=True,
+@click.option("--strength", type=click.FloatRange(0.0, 1.0), default=1.0, show_default=True, callback=_finite,
               help="Blend of the look with the original: 0 = unchanged, 1 = full look.")
 @click.option("--interp", "method", type=click.Choice(["tetrahedral", "trilinear"]), default="tetrahedral",
               show_default=True, help="LUT interpolation (model files are evaluated exactly).")
@@ -28,37 +37,41 @@ def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_dep
     --quality. ICC profile, EXIF (orientation included, not applied), DPI and
     alpha pass through unchanged. Output paths go to stdout; progress, errors
     and a summary to stderr. A photo that fails is reported and skipped; the
-    exit status is 1 if any failed.
+    exit status is 1 if any failed. Ctrl-C or SIGTERM stops the batch: the
+    photos being written are finished, no others are started, and the summary
+    says how many were done (exit status 130 or 143).
 
     \b
         $ lutlearn apply kodim05.png --look film.cube -o graded.png
         $ lutlearn apply shoot/ --look portra.png --out-dir graded/ --strength 0.7
     """
-    import os
     import sys
 
+    from lutlearn.cli import one_line
+    from lutlearn.cli.signals import exit_status, signals_as_flag
     from lutlearn.looks.apply import apply_batch, expand_inputs, plan_outputs
     from lutlearn.looks.resolve import resolve_look
     from lutlearn.progress import progress_bar
 
-    pairs = plan_outputs(expand_inputs(photos), output=output, out_dir=out_dir, overwrite=overwrite)
     the_look = resolve_look(look, method=method)
-    if out_dir:
-        os.makedirs(out_dir, exist_ok=True)
+    pairs = plan_outputs(expand_inputs(photos), output=output, out_dir=out_dir, overwrite=overwrite)
     bar = progress_bar(len(pairs), "apply", enabled=len(pairs) > 1, unit="photo")
 
     def on_done(src, dst, error):
         if error is not None:
-            bar.write(f"error: {error}", file=sys.stderr)
+            bar.write(f"error: {one_line(error)}", file=sys.stderr)
         bar.update(1)
         if dst is not None:
             click.echo(str(dst))
 
-    result = apply_batch(pairs, the_look, jobs=jobs, on_done=on_done, strength=strength, quality=quality,
-                         bit_depth=int(bit_depth) if bit_depth else None, overwrite=overwrite)
+    with signals_as_flag() as stop:
+        result = apply_batch(pairs, the_look, jobs=jobs, on_done=on_done, stop=stop, strength=strength,
+                             quality=quality, bit_depth=int(bit_depth) if bit_depth else None, overwrite=overwrite)
     bar.close()
-    if len(pairs) > 1:
+    if len(pairs) > 1 or result.stopped:
         click.echo(result.summary(), err=True)
+    if result.stopped:
+        ctx.exit(exit_status(stop.signum))
     if result.failed:
         ctx.exit(1)
 

@@ -30,6 +30,7 @@ def score(ctx, images, weights, padding, batch_size, as_json):
         $ lutlearn score photo.jpg
         $ lutlearn score --json shots/*.jpg > scores.json
     """
+    from lutlearn.cli import one_line
     from lutlearn.nima.score import Scorer, enable_compilation_cache
 
     enable_compilation_cache()
@@ -44,7 +45,7 @@ def score(ctx, images, weights, padding, batch_size, as_json):
                 click.echo(f"{r.path}\t{r.mean:.4f}\t{r.std:.4f}")
     failed = [r.error for r in results if r.error is not None]
     for message in failed:
-        click.echo(f"error: {message}", err=True)
+        click.echo(f"error: {one_line(message)}", err=True)
     if failed:
         ctx.exit(1)
 

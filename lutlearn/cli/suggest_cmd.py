@@ -57,6 +57,7 @@ def suggest(ctx, photos, look_specs, strengths, top, sheet, no_guards, weights, 
         $ lutlearn suggest photo.jpg --top 5 --sheet sheet.jpg
         $ lutlearn suggest shoot/ --looks teal_orange,sepia --strengths 0.5,1 --json
     """
+    from lutlearn.cli import one_line
     from lutlearn.images import check_output
     from lutlearn.looks.apply import expand_inputs
     from lutlearn.progress import progress_bar
@@ -73,7 +74,7 @@ def suggest(ctx, photos, look_specs, strengths, top, sheet, no_guards, weights, 
 
     def on_done(result):
         if result.error is not None:
-            bar.write(f"error: {result.error}", file=sys.stderr)
+            bar.write(f"error: {one_line(result.error)}", file=sys.stderr)
         elif not as_json:
             click.echo(format_photo(result, top) + ("\n" if len(inputs) > 1 else ""))
         bar.update(1)

@@ -1,8 +1,8 @@
 """Image metadata that Pillow cannot carry by itself: 16-bit files and TIFF EXIF.
 
 Pillow has no 48-bit RGB mode, so :mod:`lutlearn.images` encodes 16-bit PNG
-with OpenCV and 16-bit TIFF with tifffile. This module puts the ICC profile,
-EXIF block and resolution into those files:
+with OpenCV (:mod:`lutlearn.images.png16`) and 16-bit TIFF with tifffile. This
+module puts the ICC profile, EXIF block and resolution into those files:
 
 - PNG: the ``iCCP``, ``eXIf`` and ``pHYs`` chunks are inserted before the first
   ``IDAT`` chunk of OpenCV's output (PNG 1.2 + the 2017 eXIf extension).
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import struct
 import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from lutlearn.errors import LutlearnError, LutlearnWarning
+from lutlearn.images.png16 import metadata_chunks, write_png16
 
 __all__ = ["write_16bit", "tiff_exif", "tiff_as_stored", "png_with_metadata"]
 
@@ -80,26 +80,12 @@ def tiff_as_stored(data: bytes) -> bytes:
     return data
 
 
-def write_16bit(tmp: str | Path, codes: np.ndarray, fmt: str, icc_profile, exif, dpi) -> None:
-    """Write uint16 codes (H, W, 3|4) as a 16-bit PNG or TIFF with metadata."""
+def write_16bit(tmp: str | Path, codes: np.ndarray, fmt: str, icc_profile, exif, dpi, alpha=None) -> None:
+    """Write uint16 RGB codes (H, W, 3) and optional alpha codes (H, W, 1) as a 16-bit PNG or TIFF with metadata."""
     if fmt == "PNG":
-        Path(tmp).write_bytes(png_with_metadata(_encode_png(codes), icc_profile, exif, dpi))
+        write_png16(tmp, codes, metadata_chunks(icc_profile, exif, dpi), alpha=alpha)
     else:
-        _write_tiff(tmp, codes, icc_profile, exif, dpi)
-
-
-def _encode_png(codes: np.ndarray) -> bytes:
-    import cv2
-
-    order = [2, 1, 0, 3][: codes.shape[-1]]
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(codes[..., order]), [cv2.IMWRITE_PNG_COMPRESSION, 3])
-    if not ok:
-        raise LutlearnError("cannot encode 16-bit PNG")
-    return buf.tobytes()
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        _write_tiff(tmp, codes if alpha is None else np.concatenate([codes, alpha], axis=-1), icc_profile, exif, dpi)
 
 
 def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None, dpi) -> bytes:
@@ -111,14 +97,7 @@ def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None,
         exif: EXIF block, with or without the ``Exif\\0\\0`` prefix, or None.
         dpi: (x, y) dots per inch or None.
     """
-    extra = b""
-    if icc_profile:
-        extra += _chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile))
-    if dpi:
-        ppm = [max(1, round(float(v) / 0.0254)) for v in dpi]
-        extra += _chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1))
-    if exif:
-        extra += _chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif)
+    extra = metadata_chunks(icc_profile, exif, dpi)
     if not extra:
         return png
     drop = {b"iCCP", b"sRGB", b"pHYs", b"eXIf"}

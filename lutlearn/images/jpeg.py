@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from lutlearn.errors import ImageReadError
+from lutlearn.images.limits import open_checked
 from lutlearn.images.read import short_reason
 
 __all__ = ["read_jpeg_planes"]
@@ -26,7 +27,7 @@ def read_jpeg_planes(path: str | os.PathLike):
 
     path = Path(path)
     try:
-        with Image.open(path) as im:
+        with open_checked(path) as im:  # the image limit, from the header
             if im.format != "JPEG" or im.mode != "RGB" or JpegImagePlugin.get_sampling(im) != 2:
                 return None
             w, h = im.size
@@ -37,6 +38,8 @@ def read_jpeg_planes(path: str | os.PathLike):
             if im.size != ((w + 1) // 2, (h + 1) // 2) or im.mode != "YCbCr":
                 return None
             chroma = np.asarray(im, np.float32)[..., 1:] / np.float32(255)
+    except ImageReadError:
+        raise
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
     return luma, chroma

@@ -5,7 +5,8 @@ encoded, nominally in [0, 1]. 8-bit codes map to ``code / 255`` and 16-bit codes
 to ``code / 65535``. Pillow decodes 8-bit data and carries the metadata (ICC
 profile, EXIF, DPI); OpenCV decodes the 16-bit and float PNG/TIFF data that
 Pillow cannot hold in an RGB mode. EXIF orientation is kept as metadata and
-never applied to the pixels.
+never applied to the pixels. Every file's declared size is checked against the
+image limit (:mod:`lutlearn.images.limits`) from its header, before decoding.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from lutlearn.errors import ImageReadError
+from lutlearn.images.limits import check_pixels, open_checked
 
-__all__ = ["ImageData", "read_image", "short_reason"]
-
-Image.MAX_IMAGE_PIXELS = 400_000_000  # a 100-Mpx photo or a level-16 chart is normal here
+__all__ = ["ImageData", "read_image", "image_size", "short_reason"]
 
 _GREY_MODES = {"1", "L", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
@@ -69,12 +69,11 @@ def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
         An :class:`ImageData`.
 
     Raises:
-        ImageReadError: the file is missing, not an image, truncated, or holds
-            NaN/inf values.
+        ImageReadError: the file is missing, not an image, over the image limit
+            (:func:`lutlearn.images.limits.max_pixels`), truncated, or holds NaN/inf values.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
+    _, header_notes = _header(path)  # the limit, before any pixel (or a whole TIFF) is read
     data = None
     with open(path, "rb") as f:
         if f.read(4) in (b"II*\x00", b"MM\x00*"):  # TIFF: decode with pixels as stored
@@ -85,8 +84,8 @@ def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
         with Image.open(path if data is None else io.BytesIO(data)) as im:
             meta = _metadata(im, path)
             high_bit = _is_high_bit(im)
-            im.load()  # decodes everything: a truncated file fails here
-            if not high_bit:
+            if not high_bit:  # 16-bit data is decoded once, by OpenCV, below
+                im.load()  # decodes everything: a truncated file fails here
                 rgb, alpha, depth, notes = _from_pillow(im, codes)
     except UnidentifiedImageError:
         if path.suffix.lower() not in {".tif", ".tiff"}:
@@ -95,11 +94,44 @@ def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
     if high_bit:
-        rgb, alpha, depth, notes = _from_opencv(path, path.read_bytes() if data is None else data, codes)
+        rgb, alpha, depth, notes = _from_opencv(path, data, codes)
+    notes = tuple(dict.fromkeys(header_notes + list(notes)))
     if rgb.dtype.kind == "f" and not (np.isfinite(rgb).all() and (alpha is None or np.isfinite(alpha).all())):
         bad = int((~np.isfinite(rgb)).any(axis=-1).sum())
         raise ImageReadError(f"{path}: {bad} pixels hold NaN or infinite values")
     return ImageData(rgb=rgb, alpha=alpha, bit_depth=depth, notes=notes, **meta)
+
+
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(width, height) from the file's header, checked against the image limit; no pixel is decoded.
+
+    Raises:
+        ImageReadError: missing, not an image, or over the limit.
+    """
+    return _header(Path(path))[0]
+
+
+def _header(path: Path) -> tuple[tuple[int, int], list[str]]:
+    """Size and conversion notes from the header, the image limit checked (:mod:`lutlearn.images.limits`)."""
+    notes: list[str] = []
+    try:
+        with open_checked(path, notes=notes) as im:
+            return im.size, notes
+    except ImageReadError:
+        if path.suffix.lower() not in {".tif", ".tiff"} or not path.is_file() or not path.stat().st_size:
+            raise
+    try:  # a TIFF layout Pillow cannot open (float RGB...): OpenCV decodes it; tifffile reads its size
+        import tifffile
+
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            size = (int(page.imagewidth), int(page.imagelength))
+            itemsize = page.dtype.itemsize if page.dtype is not None else 1
+            sample_bytes = (4 if page.samplesperpixel > 3 else 3) * itemsize
+    except Exception as e:  # tifffile raises many types for a damaged file
+        raise ImageReadError(f"{path}: not an image file ({short_reason(e)[:80]})") from None
+    check_pixels(size, path, pixel_bytes=sample_bytes)
+    return size, notes
 
 
 def short_reason(e: Exception) -> str:
@@ -140,7 +172,8 @@ def _from_pillow(im: Image.Image, codes: bool = False):
         im, mode = im.convert("RGB"), "RGB"
     alpha = None
     if mode in ("LA", "La", "RGBA", "RGBa"):
-        arr = np.asarray(im.convert("RGBA" if mode.startswith("RGB") else "LA"))
+        target = "RGBA" if mode.startswith("RGB") else "LA"
+        arr = np.asarray(im if mode == target else im.convert(target))  # convert() to the same mode copies
         alpha = arr[..., -1] if codes else arr[..., -1].astype(np.float32) / 255.0
         arr = arr[..., :-1]
     elif mode in ("RGB", "RGBX", "YCbCr", "HSV", "LAB"):
@@ -155,10 +188,20 @@ def _from_pillow(im: Image.Image, codes: bool = False):
     return rgb, alpha, depth, tuple(notes)
 
 
-def _from_opencv(path: Path, data: bytes, codes: bool = False):
-    import cv2
+def _from_opencv(path: Path, data: bytes | None, codes: bool = False):
+    """Decode with OpenCV: ``data`` (a TIFF's bytes as stored), else the file itself, read as it decodes."""
+    cv2 = _opencv()
+    if data is None and _is_png(path):
+        from lutlearn.images.png16 import check_chunks
 
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        check_chunks(path)  # libpng would print its own line for a damaged file
+    try:
+        if data is None:
+            arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        else:
+            arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as e:
+        raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)[:80]})") from None
     if arr is None:
         raise ImageReadError(f"{path}: cannot decode image")
     alpha = None
@@ -169,8 +212,23 @@ def _from_opencv(path: Path, data: bytes, codes: bool = False):
     del data
     rgb, depth = _normalise(arr, codes)
     if alpha is not None:
-        alpha = _normalise(alpha, codes)[0][..., 0]
+        alpha = _normalise(alpha[..., None], codes)[0][..., 0]  # (H, W, 1): not repeated to 3 channels
     return rgb, alpha, depth, ()
+
+
+def _is_png(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def _opencv():
+    """cv2 with its log lines off: a file it cannot decode is reported once, by lutlearn, in one line."""
+    import cv2
+
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging is not None:
+        logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    return cv2
 
 
 def _normalise(arr: np.ndarray, codes: bool = False) -> tuple[np.ndarray, int]:

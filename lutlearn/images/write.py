@@ -51,14 +51,15 @@ def write_image(
     if rgb.ndim != 3 or rgb.shape[-1] != 3:
         raise LutlearnError(f"{path}: expected an (H, W, 3) image, got shape {rgb.shape}")
     codes = _codes(rgb, bit_depth)
-    if alpha is not None and fmt != "JPEG":
-        codes = np.concatenate([codes, _codes(alpha[..., None], bit_depth)], axis=-1)
+    alpha_codes = None if alpha is None or fmt == "JPEG" else _codes(alpha[..., None], bit_depth)
     with atomic_write(path) as tmp:
-        if bit_depth == 16:
+        if bit_depth == 16:  # RGB and alpha apart: the PNG encoder interleaves them a block of rows at a time
             from lutlearn.images.highbit import write_16bit
 
-            write_16bit(tmp, codes, fmt, icc_profile, exif, dpi)
+            write_16bit(tmp, codes, fmt, icc_profile, exif, dpi, alpha=alpha_codes)
         else:
+            if alpha_codes is not None:
+                codes = np.concatenate([codes, alpha_codes], axis=-1)
             _write_pillow(tmp, codes, fmt, icc_profile, exif, dpi, quality)
     return path
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from lutlearn import filekinds
 from lutlearn.errors import LutlearnError
-from lutlearn.images import check_output
+from lutlearn.images import AllOrNothing, check_output
 from lutlearn.learn.jpeg420 import as_jpeg_sees_it
 from lutlearn.learn.metadata import model_metadata
 from lutlearn.learn.metrics import delta_e2000, summarise_delta_e
@@ -57,7 +57,8 @@ class FitSummary:
 
 
 def check_outputs(outputs, inputs, *, overwrite: bool = False) -> list[Path]:
-    """Validate output paths before any work: known kinds, not an input, the overwrite rule, folder exists."""
+    """Validate output paths before any work: known kinds, not an input, the overwrite rule, and a test write
+    in each folder (:func:`lutlearn.images.check_output`)."""
     if not outputs:
         raise LutlearnError("no output given: pass --out NAME.cube (or .png for a Hald, .npz for the model)")
     paths = []
@@ -84,16 +85,20 @@ def evaluate(model: LearnedModel, samples: Samples, idx: np.ndarray, seed: int =
 
 
 def export(model: LearnedModel, outputs, size: int = 33, hald_level: int = 8, title: str = "") -> list[Path]:
-    """Write the model to each output, by kind: .cube, Hald .png/.tif (baked), or the model .npz itself."""
+    """Write the model to each output, by kind: .cube, Hald .png/.tif (baked), or the model .npz itself.
+
+    All or nothing: when one output cannot be written, those written before it are removed.
+    """
     written = []
-    for out in outputs:
-        out = Path(out)
-        kind = filekinds.require(out, "export", "output")
-        if kind.name == "model":
-            obj = model
-        else:
-            obj = model.bake(size if kind.name == "cube" else hald_level * hald_level, title=title or out.stem)
-        written.append(filekinds.writer(kind)(obj, out))
+    with AllOrNothing(outputs):
+        for out in outputs:
+            out = Path(out)
+            kind = filekinds.require(out, "export", "output")
+            if kind.name == "model":
+                obj = model
+            else:
+                obj = model.bake(size if kind.name == "cube" else hald_level * hald_level, title=title or out.stem)
+            written.append(filekinds.writer(kind)(obj, out))
     return written
 
 
@@ -113,7 +118,9 @@ def fit_files(pairs, outputs, *, spec: MLPSpec = MLPSpec(), config: FitConfig = 
         match_size: resample after images whose size differs.
         title: LUT title (default: each output's file stem).
         progress: per-epoch callback, see :func:`lutlearn.learn.train.fit`.
-        report: optional path of a PNG report figure.
+        report: optional path of a PNG report figure. Every output folder is
+            test-written before training, and when one output cannot be
+            written the others are removed again.
         jpeg_chroma: model 4:2:0 chroma subsampling of JPEG after images (jax backend;
             see :mod:`lutlearn.learn.jpeg420`).
         log: optional callable(str) for stage messages (stderr in the CLI).
@@ -139,9 +146,10 @@ def fit_files(pairs, outputs, *, spec: MLPSpec = MLPSpec(), config: FitConfig = 
     metadata = model_metadata(result, config, delta_e, name=title, inputs=list(samples.sources),
                               samples=len(samples), sample_kind=samples.kind, pixels=samples.pixels)
     model = dataclasses.replace(result.model, metadata=metadata)
-    written = export(model, outputs, size, hald_level, title)
-    if report:
-        from lutlearn.learn.report import write_report
+    with AllOrNothing([*outputs, report]):  # a report that cannot be written takes the outputs with it
+        written = export(model, outputs, size, hald_level, title)
+        if report:
+            from lutlearn.learn.report import write_report
 
-        written.append(write_report(report, model, result, samples, pairs))
+            written.append(write_report(report, model, result, samples, pairs))
     return FitSummary(model, result, delta_e, written, time.perf_counter() - t0, samples)

@@ -3,17 +3,18 @@
 :func:`apply_to_file` reads a photo as integer codes, renders it through the
 look (:mod:`lutlearn.looks.render`) and writes it at the same bit depth with its ICC
 profile, EXIF (orientation included, never applied), DPI and alpha unchanged.
-:func:`apply_batch` runs it over many files; a file that fails is reported and
-skipped, and the rest are done.
+:func:`apply_batch` runs it over many files; a file that fails, for whatever
+reason, is reported and skipped, and the rest are done; a batch asked to stop
+finishes the files it began and starts no more.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import glob
 import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -22,7 +23,7 @@ import numpy as np
 from lutlearn import filekinds
 from lutlearn.codes import convert_depth
 from lutlearn.errors import LutlearnError, LutlearnWarning
-from lutlearn.images import check_output, check_output_path, read_image, write_image
+from lutlearn.images import check_output, check_output_path, preflight_writable, read_image, write_image
 from lutlearn.looks.look import Look
 from lutlearn.looks.render import ColourCache, render
 
@@ -53,8 +54,10 @@ def apply_to_file(src: str | os.PathLike, look: Look, dst: str | os.PathLike, *,
         LutlearnError: unreadable input, unwritable output, bad arguments.
     """
     src, dst = Path(src), Path(dst)
-    check_output(dst, [src], overwrite=overwrite)
+    check_output(dst, [src], overwrite=overwrite, probe=False)  # the folder was tried by plan_outputs
     image = read_image(src, codes=True)
+    for note in image.notes:  # CMYK converted, extra frames dropped...
+        warnings.warn(f"{src}: {note}", LutlearnWarning, stacklevel=2)
     depth = bit_depth or image.bit_depth
     if depth not in (8, 16):
         raise LutlearnError(f"{src}: {image.bit_depth}-bit float input needs an output bit depth (--bit-depth 8 or 16)")
@@ -66,7 +69,8 @@ def apply_to_file(src: str | os.PathLike, look: Look, dst: str | os.PathLike, *,
         cache = ColourCache(look.apply, strength)
     rgb = render(image.rgb, look.apply, strength=strength, threads=threads, cache=cache)
     rgb_out = convert_depth(rgb, depth)
-    alpha_out = None if image.alpha is None else convert_depth(image.alpha, depth)
+    # a copy of its own: a view would keep the whole decoded input (4 channels) alive through the write
+    alpha_out = None if image.alpha is None else np.ascontiguousarray(convert_depth(image.alpha, depth))
     meta = dict(icc_profile=_rgb_profile(image.icc_profile, src), exif=image.exif, dpi=image.dpi)
     del image, rgb  # the input's memory is free before the encoder takes its own copy
     return write_image(dst, rgb_out, bit_depth=depth, alpha=alpha_out, quality=quality, **meta)
@@ -117,8 +121,9 @@ def plan_outputs(inputs: list[Path], output: str | os.PathLike | None = None,
 
     Raises:
         LutlearnError: both or neither given, -o with several inputs, two inputs
-            with one output name, an output that would overwrite an input, or
-            one that exists without ``overwrite``.
+            with one output name, an output that would overwrite an input, one
+            that exists without ``overwrite``, or an output folder that cannot be
+            made or written (checked with a test write; ``out_dir`` is created).
     """
     if (output is None) == (out_dir is None):
         raise LutlearnError("give either -o/--output FILE (one photo) or --out-dir DIR (any number)")
@@ -140,6 +145,10 @@ def plan_outputs(inputs: list[Path], output: str | os.PathLike | None = None,
         check_output_path(dst, inputs)
         if dst.exists() and not overwrite:
             raise LutlearnError(f"{dst}: exists (pass --overwrite to replace it)")
+    if out_dir is not None:
+        preflight_writable(out_dir, create=True)
+    else:
+        check_output(pairs[0][1], inputs, overwrite=overwrite)
     return pairs
 
 
@@ -150,27 +159,37 @@ class BatchResult:
     Attributes:
         written: (input, output) for each file done, in input order.
         failed: (input, message) for each file that failed.
+        total: the number of files the batch was given.
+        stopped: True when it was asked to stop before every file was tried.
     """
 
     written: list[tuple[Path, Path]] = dataclasses.field(default_factory=list)
     failed: list[tuple[Path, str]] = dataclasses.field(default_factory=list)
+    total: int = 0
+    stopped: bool = False
 
     def summary(self) -> str:
-        """One line, e.g. ``applied to 9 of 10 files; 1 failed``."""
-        total = len(self.written) + len(self.failed)
+        """One line, e.g. ``applied to 9 of 10 files; 1 failed`` (``interrupted: ...`` when stopped)."""
+        head = "interrupted: " if self.stopped else ""
         tail = f"; {len(self.failed)} failed" if self.failed else ""
-        return f"applied to {len(self.written)} of {total} files{tail}"
+        return f"{head}applied to {len(self.written)} of {self.total} files{tail}"
 
 
 def apply_batch(pairs: list[tuple[Path, Path]], look: Look, *, jobs: int = 2,
-                on_done: Callable[[Path, Path | None, str | None], None] | None = None, **options) -> BatchResult:
+                on_done: Callable[[Path, Path | None, str | None], None] | None = None,
+                stop: Callable[[], bool] | None = None, **options) -> BatchResult:
     """Apply ``look`` to every (input, output) pair; failures are collected, not raised.
+
+    Any exception while doing one file (an unreadable image, a full disk, out of
+    memory, a bug) is that file's failure; the other files are still done.
 
     Args:
         pairs: from :func:`plan_outputs`.
         look: the look.
         jobs: files processed at once (each on one thread); one file alone uses ``jobs`` threads.
-        on_done: called as ``on_done(src, dst or None, error message or None)`` after each file.
+        on_done: called as ``on_done(src, dst or None, error message or None)`` after each file, in input order.
+        stop: polled while files run; once it returns True, no further file starts, the
+            running ones finish (their writes are atomic) and the result is ``stopped``.
         **options: passed to :func:`apply_to_file` (strength, quality, bit_depth, overwrite).
 
     Returns:
@@ -179,27 +198,49 @@ def apply_batch(pairs: list[tuple[Path, Path]], look: Look, *, jobs: int = 2,
     jobs = max(1, int(jobs))
     cache = ColourCache(look.apply, options.get("strength", 1.0))  # 8-bit results shared by all files
     threads = jobs if len(pairs) == 1 else 1
-    result = BatchResult()
-
-    def one(pair):
-        src, dst = pair
-        try:
-            apply_to_file(src, look, dst, threads=threads, cache=cache, **options)
-            return src, dst, None
-        except (LutlearnError, OSError, MemoryError) as e:
-            return src, None, _message(src, e)
-
-    with ThreadPoolExecutor(max_workers=min(jobs, len(pairs)) or 1) as pool:
-        for src, dst, error in pool.map(one, pairs):
+    result = BatchResult(total=len(pairs))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, len(pairs)) or 1)
+    try:
+        futures = [pool.submit(apply_to_file, src, look, dst, threads=threads, cache=cache, **options)
+                   for src, dst in pairs]
+        for future, (src, dst) in zip(futures, pairs):
+            error = _outcome(future, futures, stop, result)
+            if error is _CANCELLED:
+                continue
             if error is None:
                 result.written.append((src, dst))
             else:
-                result.failed.append((src, error))
+                result.failed.append((src, _message(src, dst, error)))
             if on_done is not None:
-                on_done(src, dst, error)
+                on_done(src, dst if error is None else None, None if error is None else result.failed[-1][1])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # an exception here (a second Ctrl-C) starts nothing new
     return result
 
 
-def _message(src: Path, e: BaseException) -> str:
-    text = "out of memory" if isinstance(e, MemoryError) else (str(e).splitlines()[0] if str(e) else type(e).__name__)
-    return text if str(src) in text else f"{src}: {text}"
+_CANCELLED = object()
+
+
+def _outcome(future, futures, stop, result):
+    """Wait for ``future``: its exception, None, or _CANCELLED. Once ``stop()`` is true, cancel what has not begun."""
+    while True:
+        if stop is not None and not result.stopped and stop():
+            result.stopped = True
+            for f in futures:
+                f.cancel()  # only files not yet begun
+        try:
+            return future.exception(timeout=0.1)
+        except concurrent.futures.TimeoutError:
+            continue
+        except concurrent.futures.CancelledError:
+            return _CANCELLED
+
+
+def _message(src: Path, dst: Path, e: BaseException) -> str:
+    if isinstance(e, MemoryError):
+        text = "out of memory"
+    elif isinstance(e, LutlearnError):
+        text = str(e) or type(e).__name__
+    else:  # an OSError escaping a stage, or a bug: say what it was
+        text = f"{type(e).__name__}: {e}"
+    return text if str(src) in text or str(dst) in text else f"{src}: {text}"  # the CLI makes it one line

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.resources
 import json
+import math
 import os
 import re
 import time
@@ -34,10 +35,11 @@ import numpy as np
 
 from lutlearn import filekinds
 from lutlearn.errors import LutlearnError, LutlearnWarning
-from lutlearn.images import atomic_write
+from lutlearn.images import AllOrNothing, atomic_write, preflight_writable, write_error
 from lutlearn.looks.look import open_look_file
 from lutlearn.luts.lut import identity_grid
 from lutlearn.paths import data_dir
+from lutlearn.safejson import load_object
 
 __all__ = ["LookInfo", "LookError", "LOOK_FORMAT", "user_dir", "list_looks", "find_look",
            "load_look", "load_info", "add_look", "remove_look", "check_name", "look_details"]
@@ -97,24 +99,50 @@ def _bundled_root():
 
 
 def check_name(name: str) -> str:
-    """Return ``name`` if it is a valid look name, else raise :class:`LookError`."""
+    """Return ``name`` if it is a valid look name, else raise :class:`LookError` (quoting at most 40 characters).
+
+    >>> try:
+    ...     check_name("x" * 100)
+    ... except LookError as e:
+    ...     print(str(e)[:60])
+    invalid look name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'...
+    """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise LookError(f"invalid look name {name!r}: use letters, digits, '_' and '-' "
+        shown = repr(str(name)[:40]) + ("..." if len(str(name)) > 40 else "")
+        raise LookError(f"invalid look name {shown}: use letters, digits, '_' and '-' "
                         "(at most 64, starting with a letter or digit)")
     return name
 
 
 def _read_sidecar(root, name: str) -> dict:
-    """The sidecar ``name.json`` in ``root`` as a dict ({} when there is none; a warning when unreadable)."""
+    """The sidecar ``name.json`` in ``root`` as a dict: {} when there is none, and a warning for anything
+    unreadable or malformed (the sidecar is the data folder talking, not the user: the look still works)."""
     sidecar = root / f"{name}.json"
     if not sidecar.is_file():
         return {}
     try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        return meta if isinstance(meta, dict) else {}
-    except (OSError, ValueError) as e:
-        warnings.warn(f"{sidecar}: unreadable look description ({e}); ignored", LutlearnWarning, stacklevel=3)
+        meta = load_object(sidecar.read_text(encoding="utf-8"), str(sidecar))
+    except (OSError, ValueError) as e:  # ValueError: bad UTF-8, or load_object's LutlearnError
+        text = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        text = text if text.startswith(str(sidecar)) else f"{sidecar}: {text}"
+        warnings.warn(f"{text}; look description ignored", LutlearnWarning, stacklevel=3)
         return {}
+    return _clean_sidecar(meta, sidecar)
+
+
+def _clean_sidecar(meta: dict, sidecar) -> dict:
+    """The sidecar's fields of the right type: text stays text, ``delta_e2000`` is {name: finite number} or None."""
+    out = dict(meta)
+    for key in ("description", "made"):
+        if key in out and not isinstance(out[key], str):
+            out[key] = json.dumps(out[key])[:200]
+    de = out.get("delta_e2000")
+    if de is not None and not (isinstance(de, dict) and de and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in de.values())):
+        warnings.warn(f'{sidecar}: ignored malformed field delta_e2000 (expected {{"mean", "p95", "max"}} numbers)',
+                      LutlearnWarning, stacklevel=4)
+        out["delta_e2000"] = None
+    return out
 
 
 def _scan(root, origin: str) -> dict[str, LookInfo]:
@@ -238,13 +266,15 @@ def add_look(name: str, file: str | os.PathLike, description: str = "") -> LookI
     kind = filekinds.kind_of(path, "look")
     if kind.name == "model":
         meta.update(_model_meta(path, meta["description"]))
-    folder = user_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder, made = user_dir(), []
+    preflight_writable(folder, create=True, created=made)
     ext = ".tif" if path.suffix.lower() == ".tiff" else path.suffix.lower()
-    with atomic_write(folder / f"{name}{ext}") as tmp:
-        Path(tmp).write_bytes(path.read_bytes())
-    with atomic_write(folder / f"{name}.json") as tmp:
-        Path(tmp).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    payload, sidecar = folder / f"{name}{ext}", folder / f"{name}.json"
+    with AllOrNothing([payload, sidecar], folders=made):  # the look, its sidecar and new folders, or nothing
+        with atomic_write(payload) as tmp:
+            Path(tmp).write_bytes(path.read_bytes())
+        with atomic_write(sidecar) as tmp:
+            Path(tmp).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return find_look(name)
 
 
@@ -267,8 +297,11 @@ def remove_look(name: str) -> Path:
     if info.origin != "user":
         raise LookError(f"{name!r} is a bundled look; only user looks can be removed")
     entry = Path(info.entry)
-    entry.unlink()
-    entry.with_suffix(".json").unlink(missing_ok=True)
+    try:
+        entry.unlink()
+        entry.with_suffix(".json").unlink(missing_ok=True)
+    except OSError as e:
+        raise write_error(entry, e, "cannot remove") from None
     return entry
 
 

@@ -16,21 +16,29 @@ A file holds a header of keywords, then rows of ``R G B`` floats:
 
 Every error names the file, the line and what was expected, e.g.
 ``look.cube line 7: expected 3 numbers (R G B), got 'nan 0.1'``.
+
+Reading is streamed: lines come one at a time (:mod:`lutlearn.luts.cube_text`:
+UTF-8 with or without BOM, UTF-16, binary junk refused, lines capped), the
+float32 table is allocated from the declared size (at most
+``LUTLEARN_MAX_LUT_SIZE``, default 256) and rows are parsed in batches into it,
+so memory follows the table (12 bytes a node), not the file's text.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import warnings
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Iterable, Iterator, Union
 
 import numpy as np
 
 from lutlearn.errors import CubeParseError, LutlearnError, LutlearnWarning
 from lutlearn.images import atomic_write
+from lutlearn.luts.cube_text import file_lines, max_lut_size, quote
 from lutlearn.luts.lut import LUT3D
 from lutlearn.luts.lut1d import LUT1D
 from lutlearn.luts.shaper import ShaperLUT
@@ -41,17 +49,14 @@ CubeLUT = Union[LUT3D, LUT1D, ShaperLUT]
 
 _KEYWORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBERS = {"DOMAIN_MIN": 3, "DOMAIN_MAX": 3, "LUT_1D_INPUT_RANGE": 2, "LUT_3D_INPUT_RANGE": 2}
-_SIZES = {"LUT_3D_SIZE": 256, "LUT_1D_SIZE": 65536}
+_BATCH = 16384  # data rows parsed at a time
+_F32_MAX = float(np.finfo(np.float32).max)
+_NUMBER_START = frozenset("0123456789.+-")
 
 
 def read_cube(path: str | os.PathLike) -> CubeLUT:
     """Read a .cube file: a :class:`LUT3D` for a plain 3D file (see :func:`parse_cube`)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        raise CubeParseError(f"{path}: cannot read ({e.strerror})") from None
-    return parse_cube(text.splitlines(), name=str(path))
+    return parse_cube(file_lines(path), name=str(path))
 
 
 def parse_cube(lines: Iterable[str], name: str = "<cube>") -> CubeLUT:
@@ -71,19 +76,14 @@ def parse_cube(lines: Iterable[str], name: str = "<cube>") -> CubeLUT:
     >>> parse_cube(["LUT_3D_SIZE 2"] + ["0 0 0", "1 0 0", "0 1 0", "1 1 0", "0 0 1", "1 0 1", "0 1 1", "1 1 1"]).size
     2
     """
-    header, rows, linenos, last = _split(lines, name)
+    reader = _Lines(lines)
+    header, first = _header(reader, name)
     n3, n1 = header.get("LUT_3D_SIZE"), header.get("LUT_1D_SIZE")
     if n3 is None and n1 is None:
-        where = f"line {linenos[0]}: data row" if rows else f"line {last}: end of file"
+        where = f"line {first[1]}: data row" if first else f"line {reader.last}: end of file"
         raise CubeParseError(f"{name} {where} before any LUT_3D_SIZE or LUT_1D_SIZE line (expected one of them first)")
-    m, n = (n1[0] if n1 else 0), (n3[0] if n3 else 0)
-    expected = m + n**3
-    if len(rows) != expected:
-        what = " + ".join(([f"{m} (LUT_1D_SIZE)"] if m else []) + ([f"{n}^3 = {n**3} (LUT_3D_SIZE)"] if n else []))
-        if len(rows) > expected:
-            raise CubeParseError(f"{name} line {linenos[expected]}: expected {what} data rows, found more")
-        raise CubeParseError(f"{name} line {last}: file ends after {len(rows)} data rows; expected {what}")
-    values = _numbers(rows, linenos, name)
+    values = _rows(reader, first, header, name)
+    m = n1[0] if n1 else 0
     try:
         return _build(header, values[:m], values[m:], name)
     except CubeParseError:
@@ -92,28 +92,35 @@ def parse_cube(lines: Iterable[str], name: str = "<cube>") -> CubeLUT:
         raise CubeParseError(f"{name}: {e}") from None
 
 
-def _split(lines: Iterable[str], name: str):
-    """Header keywords {KEY: (value, lineno)}, data rows, their line numbers, the last line number."""
+class _Lines:
+    """The lines that say something, as (text without its comment, line number); ``last``: the last line number read."""
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines = enumerate(lines, 1)
+        self.last = 0
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        for lineno, raw in self._lines:
+            self.last = lineno
+            stripped = raw.strip()
+            title = stripped.split(None, 1)[0].upper() == "TITLE" if stripped else False
+            line = stripped if title else stripped.split("#", 1)[0].strip()  # a title may hold '#'
+            if line:
+                yield line, lineno
+
+
+def _header(reader: _Lines, name: str) -> tuple[dict, tuple[str, int] | None]:
+    """Header keywords {KEY: (value, lineno)}, and the first data row (text, line), None if there is none."""
     header: dict = {}
-    rows: list[str] = []
-    linenos: list[int] = []
-    lineno = 0
-    for lineno, raw in enumerate(lines, 1):
-        stripped = raw.strip()
-        head = stripped.split(None, 1)[0].upper() if stripped else ""
-        if head == "TITLE":
-            _keyword(header, "TITLE", stripped[5:].strip().strip('"'), (lineno, stripped), name, rows, linenos)
-            continue
-        line = stripped.split("#", 1)[0].strip()
-        if not line:
-            continue
+    for line, lineno in reader:
         first = line.split(None, 1)[0]
-        if _KEYWORD.match(first) and not _is_number(first):
-            _keyword(header, first.upper(), line[len(first):].strip(), (lineno, line), name, rows, linenos)
+        if first.upper() == "TITLE":
+            _keyword(header, "TITLE", line[5:].strip().strip('"'), lineno, name)
+        elif _KEYWORD.match(first) and not _is_number(first):
+            _keyword(header, first.upper(), line[len(first):].strip(), lineno, name)
         else:
-            rows.append(line)
-            linenos.append(lineno)
-    return header, rows, linenos, lineno
+            return header, (line, lineno)
+    return header, None
 
 
 def _is_number(token: str) -> bool:
@@ -124,65 +131,103 @@ def _is_number(token: str) -> bool:
     return True
 
 
-def _keyword(header: dict, key: str, rest: str, where: tuple[int, str], name: str, rows, linenos) -> None:
-    lineno, line = where
-    if key not in _SIZES and key not in _NUMBERS and key != "TITLE":
-        if rows:
-            raise CubeParseError(f"{name} line {lineno}: expected 3 numbers (R G B), got {line!r}")
+def _keyword(header: dict, key: str, rest: str, lineno: int, name: str) -> None:
+    if key not in ("LUT_3D_SIZE", "LUT_1D_SIZE", "TITLE") and key not in _NUMBERS:
         return  # unknown keyword before the data: ignored, as readers commonly do
-    if rows:
-        raise CubeParseError(f"{name} line {lineno}: {key} after the data rows began on line {linenos[0]} (keywords come first)")
     if key in header:
         raise CubeParseError(f"{name} line {lineno}: {key} given twice (first on line {header[key][1]})")
-    if key in _SIZES:
+    if key in ("LUT_3D_SIZE", "LUT_1D_SIZE"):
         value = _size(key, rest, lineno, name)
     elif key in _NUMBERS:
         value = _floats(rest, lineno, name, _NUMBERS[key], key)
     else:
-        value = rest
+        value = rest[:256]
     header[key] = (value, lineno)
 
 
 def _size(key: str, text: str, lineno: int, name: str) -> int:
-    top = _SIZES[key]
-    try:
-        size = int(text.strip())
-    except ValueError:
-        raise CubeParseError(f"{name} line {lineno}: expected an integer {key} in 2..{top}, got {text.strip()!r}") from None
+    top = max_lut_size() if key == "LUT_3D_SIZE" else 65536
+    text = text.strip()
+    if not re.fullmatch(r"[+-]?\d{1,12}", text):
+        raise CubeParseError(f"{name} line {lineno}: expected an integer {key} in 2..{top}, got {quote(text)}")
+    size = int(text)
     if not 2 <= size <= top:
-        raise CubeParseError(f"{name} line {lineno}: {key} must be in 2..{top}, got {size}")
+        hint = " (LUTLEARN_MAX_LUT_SIZE)" if key == "LUT_3D_SIZE" and top < 256 and size <= 256 else ""
+        raise CubeParseError(f"{name} line {lineno}: {key} must be in 2..{top}{hint}, got {size}")
     return size
 
 
 def _floats(text: str, lineno: int, name: str, count: int, what: str) -> np.ndarray:
     parts = text.split()
     try:
-        values = np.array([float(p) for p in parts], dtype=np.float32)
+        values = np.array([float(p) for p in parts], dtype=np.float64)
     except ValueError:
         values = None
-    if values is None or len(parts) != count or not np.isfinite(values).all():
-        raise CubeParseError(f"{name} line {lineno}: expected {count} finite numbers after {what}, got {text.strip()!r}")
+    if values is None or len(parts) != count or not (np.isfinite(values) & (np.abs(values) <= _F32_MAX)).all():
+        raise CubeParseError(f"{name} line {lineno}: expected {count} finite numbers after {what}, "
+                             f"got {quote(text.strip())}")
+    return values.astype(np.float32)
+
+
+def _rows(reader: _Lines, first: tuple[str, int] | None, header: dict, name: str) -> np.ndarray:
+    """The data rows, parsed a batch at a time into a float32 (rows, 3) table of the declared size."""
+    m, n = header.get("LUT_1D_SIZE", (0,))[0], header.get("LUT_3D_SIZE", (0,))[0]
+    what = " + ".join(([f"{m} (LUT_1D_SIZE)"] if m else []) + ([f"{n}^3 = {n**3} (LUT_3D_SIZE)"] if n else []))
+    expected = m + n**3
+    values = np.empty((expected, 3), np.float32)  # pages are touched only as rows arrive
+    count, batch, began = 0, [], first[1] if first else 0
+    for line, lineno in itertools.chain([first] if first else [], reader):
+        if line[0] not in _NUMBER_START:
+            _no_keyword(line, lineno, began, name)
+        if count + len(batch) == expected:
+            _refuse_extra(line, lineno, began, what, name)
+        batch.append((line, lineno))
+        if len(batch) == _BATCH:
+            values[count:count + len(batch)] = _parse_batch(batch, began, name)
+            count, batch = count + len(batch), []
+    if batch:
+        values[count:count + len(batch)] = _parse_batch(batch, began, name)
+        count += len(batch)
+    if count < expected:
+        raise CubeParseError(f"{name} line {reader.last}: file ends after {count} data rows; expected {what}")
     return values
 
 
-def _numbers(rows: list[str], linenos: list[int], name: str) -> np.ndarray:
-    """Data rows -> float32 (R, 3); the first bad row is reported by its line."""
-    parts = [r.split() for r in rows]
-    for i, p in enumerate(parts):
-        if len(p) != 3:
-            raise CubeParseError(f"{name} line {linenos[i]}: expected 3 numbers (R G B), got {rows[i]!r}")
+def _refuse_extra(line: str, lineno: int, began: int, what: str, name: str) -> None:
+    """A line after the last expected row: a keyword out of place, or one row too many."""
+    _no_keyword(line, lineno, began, name)
+    raise CubeParseError(f"{name} line {lineno}: expected {what} data rows, found more ({quote(line)})")
+
+
+def _no_keyword(line: str, lineno: int, began: int, name: str) -> None:
+    first = line.split(None, 1)[0]
+    key = first.upper()
+    if _KEYWORD.match(first) and not _is_number(first) and (key in _NUMBERS or key in (
+            "LUT_3D_SIZE", "LUT_1D_SIZE", "TITLE")):
+        raise CubeParseError(f"{name} line {lineno}: {key} after the data rows began on line {began} "
+                             "(keywords come first)")
+
+
+def _parse_batch(batch: list[tuple[str, int]], began: int, name: str) -> np.ndarray:
+    """Rows of text -> float64 (len, 3), checked finite and within float32; the first bad row is named."""
+    tokens = " ".join(line for line, _ in batch).split()
     try:
-        values = np.array([t for p in parts for t in p], dtype=np.float64).reshape(-1, 3)
+        if len(tokens) != 3 * len(batch):
+            raise ValueError("a row without 3 numbers")
+        rows = np.array(tokens, dtype=np.float64).reshape(-1, 3)
     except ValueError:
-        for i, p in enumerate(parts):
-            if not all(_is_number(t) for t in p):
-                raise CubeParseError(f"{name} line {linenos[i]}: expected 3 numbers (R G B), got {rows[i]!r}") from None
+        for line, lineno in batch:  # the slow path, only to name the line
+            _no_keyword(line, lineno, began, name)
+            parts = line.split()
+            if len(parts) != 3 or not all(_is_number(t) for t in parts):
+                raise CubeParseError(f"{name} line {lineno}: expected 3 numbers (R G B), got {quote(line)}") from None
         raise
-    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    bad = np.flatnonzero(~(np.isfinite(rows) & (np.abs(rows) <= _F32_MAX)).all(axis=1))
     if bad.size:
-        i = int(bad[0])
-        raise CubeParseError(f"{name} line {linenos[i]}: expected 3 finite numbers (R G B), got {rows[i]!r}")
-    return values.astype(np.float32)
+        line, lineno = batch[int(bad[0])]
+        beyond = "" if not np.isfinite(rows[bad[0]]).all() else " (beyond the float32 range)"
+        raise CubeParseError(f"{name} line {lineno}: expected 3 finite numbers (R G B), got {quote(line)}{beyond}")
+    return rows
 
 
 def _domain(header: dict, range_key: str, name: str, domain_lines: bool = True):
@@ -197,7 +242,8 @@ def _domain(header: dict, range_key: str, name: str, domain_lines: bool = True):
         if "DOMAIN_MAX" in header:
             hi, lineno = header["DOMAIN_MAX"]
     if not (hi > lo).all():
-        raise CubeParseError(f"{name} line {lineno}: expected the domain maximum {hi.tolist()} to exceed the minimum {lo.tolist()}")
+        raise CubeParseError(f"{name} line {lineno}: expected the domain maximum {hi.tolist()} to exceed the minimum "
+                             f"{lo.tolist()}")
     return lo, hi
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lutlearn.errors import HaldError
-from lutlearn.images import read_image, write_image
+from lutlearn.images import image_size, read_image, write_image
 from lutlearn.luts.lut import LUT3D
 
 __all__ = ["hald_side", "hald_level", "table_to_hald", "hald_to_table", "read_hald", "write_hald"]
@@ -60,11 +60,14 @@ def hald_to_table(image: np.ndarray) -> np.ndarray:
 
 
 def read_hald(path: str | os.PathLike) -> LUT3D:
-    """Read a Hald CLUT image as a LUT3D of L² nodes per axis."""
+    """Read a Hald CLUT image as a LUT3D of L² nodes per axis (its shape checked from the header first)."""
     path = Path(path)
-    image = read_image(path)
     try:
-        table = hald_to_table(image.rgb)
+        width, height = image_size(path)
+        if width != height:
+            raise HaldError(f"a Hald image is square; this one is {width}x{height}")
+        hald_level(width)
+        table = hald_to_table(read_image(path).rgb)
     except HaldError as e:
         raise HaldError(f"{path}: not a Hald CLUT: {e}") from None
     return LUT3D(table, title=path.stem)

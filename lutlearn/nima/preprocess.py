@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from lutlearn.errors import ImageReadError, LutlearnWarning
+from lutlearn.images import open_checked
 from lutlearn.nima.model import INPUT_SIZE
 
 __all__ = ["nima_pixels", "training_pixels", "to_network_input", "TINY_SIDE", "TRAIN_SIDE"]
@@ -87,27 +88,23 @@ def training_pixels(path: str | os.PathLike, side: int = TRAIN_SIDE) -> tuple[np
 
 @contextlib.contextmanager
 def _decoded(path: str | os.PathLike):
-    """The image at ``path`` fully decoded and converted as idealo does (:func:`_to_rgb`), as an open Pillow image."""
-    from PIL import Image, UnidentifiedImageError
+    """The image at ``path`` fully decoded and converted as idealo does (:func:`_to_rgb`), as an open Pillow image.
 
+    The file is opened through :func:`lutlearn.images.open_checked`: its size is
+    checked against the pixel limit from the header, before anything is decoded.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
-    errors = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
-    try:
-        im = Image.open(path)
-    except UnidentifiedImageError:
-        raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-    except errors as e:
-        raise _decode_error(path, e) from None
-    with im:
+    notes: list[str] = []
+    with open_checked(path, notes=notes) as im:
         try:
             im.load()  # decode fully here: a truncated file fails now, with its name
+            for note in notes:
+                warnings.warn(f"{path}: {note}", LutlearnWarning, stacklevel=4)
             if min(im.size) < TINY_SIDE:
                 warnings.warn(f"{path}: only {im.size[0]}x{im.size[1]} pixels; upscaled to 224x224 its NIMA "
                               "score means little", LutlearnWarning, stacklevel=4)
             rgb = _to_rgb(im)
-        except errors as e:
+        except (OSError, SyntaxError, ValueError) as e:
             raise _decode_error(path, e) from None
         yield rgb
 

@@ -70,12 +70,13 @@ def load_candidates(specs: Sequence[str] | None = None, method: str = "tetrahedr
         [(label, look)] in the order given; the label is the name, or the file name.
 
     Raises:
-        LookError: a name that is no look at all. LutlearnError: no look could be loaded.
+        LookError: a name that is no look at all. LutlearnError: no look could be
+            loaded (the one look's own error, when only one was asked for).
     """
     warn = warn or _warn
     library = {info.name: info for info in list_looks()}
     specs = list(library) if specs is None else list(dict.fromkeys(specs))
-    loaded = []
+    loaded, failed = [], []
     for spec in specs:
         if spec.lower() == ORIGINAL:
             warn(f"skipped look {spec!r}: {ORIGINAL!r} is the original photo in suggest's ranking; rename the look")
@@ -85,10 +86,14 @@ def load_candidates(specs: Sequence[str] | None = None, method: str = "tetrahedr
         try:
             look = load_info(info, method) if is_name else resolve_look(spec, method=method)
         except LutlearnError as e:
-            warn(f"skipped look {spec!r}: {e}")
+            failed.append((spec, e))
             continue
         label = spec if is_name else os.path.basename(spec)
         loaded.append((spec if any(label == other for other, _ in loaded) else label, look))
+    if not loaded and len(failed) == 1:
+        raise failed[0][1]  # the only look asked for: its error, once
+    for spec, e in failed:
+        warn(f"skipped look {spec!r}: {e}")
     if not loaded:
         raise LutlearnError("no look to try: " + ("every look failed to load" if specs else "the library is empty"))
     return loaded

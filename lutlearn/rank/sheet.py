@@ -18,6 +18,8 @@ from typing import Sequence
 import numpy as np
 
 from lutlearn.errors import ImageReadError
+from lutlearn.images import open_checked
+from lutlearn.images.read import short_reason
 
 __all__ = ["preview_pixels", "label_tile", "sheet_row", "compose", "write_sheet", "write_look_preview", "CELL",
            "SHEET_LOOKS"]
@@ -40,17 +42,19 @@ def preview_pixels(path: str | os.PathLike, cell: tuple[int, int] = CELL) -> np.
     Raises:
         ImageReadError: the file cannot be decoded.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageOps
 
     try:
-        with Image.open(path) as im:
+        with open_checked(path) as im:  # the image limit, from the header
             im.draft("RGB", (cell[0] * 2, cell[1] * 2))  # JPEG: decode at 1/2..1/8 scale; others: no-op
             im = ImageOps.exif_transpose(im)
             im = im.convert("RGB") if im.mode != "RGB" else im
             im.thumbnail(cell, Image.Resampling.BOX)
             return np.asarray(im, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise ImageReadError(f"{path}: cannot decode image for the sheet ({e})") from None
+    except ImageReadError:
+        raise
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageReadError(f"{path}: cannot decode image for the sheet ({short_reason(e)})") from None
 
 
 def _font():

@@ -6,7 +6,7 @@ import pytest
 
 from lutlearn.errors import LutlearnError
 from lutlearn.images import read_image, write_image
-from lutlearn.looks.apply import apply_to_file
+from lutlearn.looks.apply import apply_batch, apply_to_file, plan_outputs
 from lutlearn.looks.look import FunctionLook, LatticeLook
 from lutlearn.looks.render import ColourCache, render
 from lutlearn.looks.resolve import resolve_look
@@ -195,3 +195,47 @@ def test_written_cube_is_read_by_ffmpeg_identically(tmp_path):
     codes = _photo()[:64]
     ours = lut.apply(codes.astype(np.float32) / 255)
     np.testing.assert_allclose(ffmpeg_lut3d(path, codes, float_output=True), ours, atol=1e-5)
+
+
+def _batch(tmp_path, n):
+    """n flat 8x8 photos, photo k of the grey level 40 k + 5, to be written to tmp_path/out."""
+    photos = [write_image(tmp_path / f"p{k}.png", np.full((8, 8, 3), 40 * k + 5, np.uint8)) for k in range(n)]
+    return plan_outputs(photos, out_dir=tmp_path / "out")
+
+
+def test_a_batch_reports_every_kind_of_per_file_failure_and_does_the_rest(tmp_path):
+    pairs = _batch(tmp_path, 5)
+
+    def odd(c):
+        if np.isclose(c, 45 / 255).any():
+            raise MemoryError()
+        if np.isclose(c, 85 / 255).any():
+            raise KeyError("a bug")
+        return 1 - c
+
+    (tmp_path / "p3.png").write_bytes(b"")  # unreadable
+    seen = []
+    result = apply_batch(pairs, FunctionLook(odd), jobs=2, on_done=lambda s, d, e: seen.append((s.name, e)))
+    assert [s.name for s, _ in result.written] == ["p0.png", "p4.png"]
+    failed = dict((s.name, m) for s, m in result.failed)
+    assert "out of memory" in failed["p1.png"] and "KeyError" in failed["p2.png"] and "empty" in failed["p3.png"]
+    assert all(m.startswith(str(tmp_path)) for m in failed.values())
+    assert [name for name, _ in seen] == [f"p{k}.png" for k in range(5)]  # in input order
+    assert result.summary() == "applied to 2 of 5 files; 3 failed"
+
+
+def test_a_stopped_batch_finishes_what_it_began_and_starts_nothing_more(tmp_path):
+    pairs = _batch(tmp_path, 6)
+    began = []
+
+    def slow(c):
+        began.append(1)
+        import time
+
+        time.sleep(0.3)
+        return c
+
+    result = apply_batch(pairs, FunctionLook(slow), jobs=2, stop=lambda: len(began) > 0)
+    assert result.stopped and 1 <= len(result.written) <= 2 and not result.failed
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(d.name for _, d in result.written)
+    assert result.summary().startswith(f"interrupted: applied to {len(result.written)} of 6 files")

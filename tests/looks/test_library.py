@@ -159,6 +159,33 @@ def test_broken_user_look(user_data):
         load_look("broken")
 
 
+@pytest.mark.parametrize("sidecar, says", [
+    (json.dumps({"delta_e2000": "excellent", "description": {"a": 1}}), "malformed field delta_e2000"),
+    (json.dumps({"delta_e2000": {"mean": "x", "p95": None, "max": True}}), "malformed field delta_e2000"),
+    (json.dumps({"delta_e2000": [1, 2, 3]}), "malformed field delta_e2000"),
+    ("[" * 100_000 + "]" * 100_000, "nested deeper"),
+    ("{this is not json", "not valid JSON"),
+    (b"\xff\xfe{", "invalid start byte|decode"),
+    ("[1, 2]", "expected a JSON object, got a list"),
+])
+def test_a_corrupt_sidecar_is_one_warning_and_the_look_still_works(user_data, cube, sidecar, says):
+    user_data.mkdir(parents=True)
+    (user_data / "mine.cube").write_bytes(cube.read_bytes())
+    (user_data / "mine.json").write_bytes(sidecar.encode() if isinstance(sidecar, str) else sidecar)
+    with pytest.warns(UserWarning, match=says) as said:
+        info = find_look("mine")
+    assert len(said) == 1 and "mine.json" in str(said[0].message)
+    assert info.delta_e2000 is None and isinstance(info.description, str)
+    r = run("looks", "show", "mine")
+    assert r.exit_code == 0 and "name         mine" in r.output
+
+
+def test_a_look_name_is_quoted_short():
+    with pytest.raises(LookError) as info:
+        add_look("x" * 300, "whatever.cube")
+    assert "x" * 40 + "'..." in str(info.value) and len(str(info.value)) < 150
+
+
 def test_user_look_hidden_by_bundled(user_data, cube):
     user_data.mkdir(parents=True)
     (user_data / "sepia.cube").write_bytes(cube.read_bytes())

@@ -127,3 +127,51 @@ def test_read_errors_name_the_path(tmp_path):
         read_cube(path)
     with pytest.raises(CubeParseError, match="cannot read"):
         read_cube(tmp_path / "missing.cube")
+
+
+GOOD = "LUT_3D_SIZE 2\n" + "\n".join(ROWS) + "\n"
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf" + GOOD.encode(), GOOD.encode("utf-16"), GOOD.encode("utf-16-le"),
+                                  GOOD.encode("utf-16-be"), GOOD.replace("\n", "\r").encode()],
+                         ids=["utf8_bom", "utf16_bom", "utf16le", "utf16be", "cr"])
+def test_encodings_and_line_endings_from_disk(tmp_path, data):
+    (tmp_path / "x.cube").write_bytes(data)
+    np.testing.assert_array_equal(read_cube(tmp_path / "x.cube").table, parse_cube(GOOD.splitlines()).table)
+
+
+@pytest.mark.parametrize("data, says", [
+    (np.random.default_rng(1).integers(0, 256, 3000, dtype=np.uint8).tobytes(), r"not a text \.cube file \(binary"),
+    (GOOD.replace("0.000000 0.000000 0.000000", "0 0 0\0\0").encode(), "binary data"),
+    (b"LUT_3D_SIZE 2\n" + b"0 " * 1_500_000 + b"\n", "line 2: longer than 4096 characters"),
+    (GOOD.replace("0.000000 0.000000 0.000000", "1e39 0 0").encode(), "line 2: expected 3 finite .*float32"),
+    (b"LUT_3D_SIZE 256\n" + "\n".join(ROWS).encode(), r"file ends after 8 data rows; expected 256\^3"),
+])
+def test_hostile_files_are_one_short_line(tmp_path, data, says):
+    path = tmp_path / "x.cube"
+    path.write_bytes(data)
+    with pytest.raises(CubeParseError, match=says) as info:
+        read_cube(path)
+    message = str(info.value)
+    assert message.startswith(str(path)) and len(message) < 200 and "\ufffd" not in message
+
+
+def test_memory_follows_the_table_not_the_text(tmp_path):
+    import tracemalloc
+
+    from tests.hostile.corpus import cube_constant
+
+    path = tmp_path / "big.cube"
+    path.write_bytes(cube_constant(33))  # 35937 rows in 3 batches, 1 MB of text
+    tracemalloc.start()
+    lut = read_cube(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert lut.size == 33
+    assert peak < lut.table.nbytes + (8 << 20), f"peak {peak / 1e6:.0f} MB"  # the table and one batch of rows
+
+
+def test_the_size_limit_is_configurable(monkeypatch):
+    monkeypatch.setenv("LUTLEARN_MAX_LUT_SIZE", "17")
+    with pytest.raises(CubeParseError, match=r"LUT_3D_SIZE must be in 2\.\.17 \(LUTLEARN_MAX_LUT_SIZE\), got 33"):
+        parse_cube(["LUT_3D_SIZE 33", *ROWS])

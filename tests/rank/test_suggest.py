@@ -83,7 +83,11 @@ def test_load_candidates(user_data, tmp_path):
     with pytest.raises(LookError, match="no look named 'sepiaa'; did you mean sepia"):
         load_candidates(["sepiaa"])
     with pytest.raises(LutlearnError, match="every look failed to load"):
+        load_candidates(["broken", str(tmp_path / "bad.cube")], warn=warnings.append)
+    said = len(warnings)
+    with pytest.raises(LutlearnError, match=r"broken\.cube line 1"):  # the only look asked for: its own error
         load_candidates(["broken"], warn=warnings.append)
+    assert len(warnings) == said  # and no warning besides
     assert [name for name, _ in load_candidates(["none", "sepia"], warn=warnings.append)] == ["sepia"]
     assert "'none' is the original photo" in warnings[-1]
 
