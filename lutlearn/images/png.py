@@ -34,18 +34,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["FILTERS", "STRATEGIES", "chunk", "write_png"]
+from lutlearn.images.png16 import chunk
+
+__all__ = ["FILTERS", "STRATEGIES", "write_png"]
 
 FILTERS = {"none": 0, "sub": 1, "up": 2}  # PNG filter types
 STRATEGIES = {"rle": zlib.Z_RLE, "default": zlib.Z_DEFAULT_STRATEGY, "huffman": zlib.Z_HUFFMAN_ONLY}
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _STRIP_BYTES = 4 << 20  # raw bytes per deflate task
 _ADLER_BASE = 65521
-
-
-def chunk(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data, CRC."""
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
 
 
 def write_png(path: str | os.PathLike, rgb: np.ndarray, *, alpha: np.ndarray | None = None, extra: bytes = b"",

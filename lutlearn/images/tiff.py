@@ -26,28 +26,40 @@ import os
 import struct
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from lutlearn.errors import LutlearnWarning
 from lutlearn.images.container import Container
 
-__all__ = ["TIFF_COMPRESSION", "read_tiff", "write_tiff"]
+__all__ = ["LAYOUT_TAGS", "TIFF_COMPRESSION", "TiffPixels", "read_tiff", "tiff_container", "write_tiff"]
 
 TIFF_COMPRESSION = {1: "none", 5: "lzw", 7: "jpeg", 8: "deflate", 32946: "deflate", 32773: "packbits",
                     50000: "zstd", 34925: "lzma", 50001: "webp"}
 _TIFFFILE_NAMES = {"deflate": "zlib"}
 _FAST_LEVEL = {"deflate": 1, "zstd": 1, "lzma": 0}
 _DEFAULT = {1: "none", 2: "deflate"}  # by sample bytes, for output with no TIFF input to follow
-# TIFF tags that describe the file's own layout, never copied from EXIF into the output's IFD0
-_STRUCTURE = {254, 255, 256, 257, 258, 259, 262, 263, 266, 269, 273, 277, 278, 279, 280, 281, 282, 283,
-              284, 296, 301, 315, 317, 318, 319, 320, 322, 323, 324, 325, 338, 339, 340, 341,
-              530, 531, 532, 34665, 34853, 34675, 50838, 50839}
-_SUB_IFDS = (0x8769, 0x8825)  # Exif, GPS
+# TIFF tags that describe a file's own layout, not the photo: never taken into an EXIF block from a TIFF,
+# never written from one into the output's IFD0 (tifffile writes its own)
+LAYOUT_TAGS = frozenset({254, 255, 256, 257, 258, 259, 262, 263, 266, 269, 273, 277, 278, 279, 280, 281, 282, 283,
+                         284, 296, 301, 315, 317, 318, 319, 320, 322, 323, 324, 325, 338, 339, 340, 341,
+                         530, 531, 532, 34675, 50838, 50839})
+_SUB_IFDS = (0x8769, 0x8825)  # Exif, GPS: written as sub-IFDs
 _PHOTOMETRIC = {1: "grey", 2: "rgb"}  # the layouts read here; the rest go to the general reader
 
 
-def read_tiff(path: str | os.PathLike, threads: int = 2):
+class TiffPixels(NamedTuple):
+    """What :func:`read_tiff` decoded."""
+
+    samples: np.ndarray  # (H, W) or (H, W, S) uint8/uint16/float32, as stored
+    extra: int  # extra samples among S (alpha first)
+    container: Container
+    icc_profile: bytes | None
+    dpi: tuple[float, float] | None  # dots per inch
+
+
+def read_tiff(path: str | os.PathLike, threads: int = 2) -> TiffPixels | None:
     """Decode the first image of a TIFF file with tifffile, or None when the general reader should.
 
     Args:
@@ -55,30 +67,41 @@ def read_tiff(path: str | os.PathLike, threads: int = 2):
         threads: decoder threads for a compressed file of many strips or tiles.
 
     Returns:
-        None, or (samples, extra, container, icc_profile, dpi): samples (H, W)
-        or (H, W, S) uint8/uint16/float32 as stored; ``extra`` the number of
-        extra samples (alpha first) among S; the :class:`Container`; the ICC
-        profile bytes or None; (x, y) dots per inch or None.
+        A :class:`TiffPixels`, or None: another layout or sample type, a codec
+        tifffile lacks here, or a file it cannot make sense of (the general
+        reader then decodes it, or says what is wrong with it).
     """
     import tifffile
 
-    with tifffile.TiffFile(path) as tif:
-        page = tif.pages.first
-        photometric = int(page.photometric)
-        if photometric not in _PHOTOMETRIC or page.dtype not in (np.uint8, np.uint16, np.float32):
-            return None
-        code = int(page.compression)
-        container = Container("TIFF", TIFF_COMPRESSION.get(code, str(code)), int(page.predictor))
-        icc = page.tags.valueof(34675)
-        dpi = _dpi(page)
-        extra = len(page.extrasamples or ())
-        try:
-            samples = page.asarray(maxworkers=max(1, threads))
-        except (ValueError, NotImplementedError, ImportError, KeyError, RuntimeError):  # a codec tifffile lacks
-            return None
-    if page.planarconfig == 2 and samples.ndim == 3:  # separate planes (S, H, W) -> (H, W, S)
-        samples = np.ascontiguousarray(np.moveaxis(samples, 0, -1))
-    return samples, extra, container, bytes(icc) if icc else None, dpi
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages.first
+            if int(page.photometric) not in _PHOTOMETRIC or page.dtype not in (np.uint8, np.uint16, np.float32):
+                return None
+            icc = page.tags.valueof(34675)
+            found = TiffPixels(page.asarray(maxworkers=max(1, threads)), len(page.extrasamples or ()),
+                               _container(page), bytes(icc) if icc else None, _dpi(page))
+    except Exception:  # noqa: BLE001 - tifffile raises many types (a missing codec, a damaged file)
+        return None
+    if page.planarconfig == 2 and found.samples.ndim == 3:  # separate planes (S, H, W) -> (H, W, S)
+        found = found._replace(samples=np.ascontiguousarray(np.moveaxis(found.samples, 0, -1)))
+    return found
+
+
+def tiff_container(path: str | os.PathLike) -> Container:
+    """The :class:`Container` of a TIFF file from its first page's tags (no pixel is read)."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            return _container(tif.pages.first)
+    except Exception:  # noqa: BLE001 - a file tifffile cannot parse: written with the defaults
+        return Container("TIFF")
+
+
+def _container(page) -> Container:
+    code = int(page.compression)
+    return Container("TIFF", TIFF_COMPRESSION.get(code, str(code)), int(page.predictor))
 
 
 def _dpi(page) -> tuple[float, float] | None:
@@ -104,7 +127,7 @@ def write_tiff(path: str | os.PathLike, rgb: np.ndarray, *, alpha: np.ndarray | 
     import tifffile
 
     pixels = rgb if alpha is None else np.concatenate([rgb, alpha.reshape(*rgb.shape[:2], 1)], axis=-1)
-    kw: dict = {"photometric": "rgb", "metadata": None, "maxworkers": max(1, threads)}
+    kw: dict = {"photometric": "rgb", "metadata": None, "software": False, "maxworkers": max(1, threads)}
     if alpha is not None:
         kw["extrasamples"] = ["unassalpha"]
     if icc_profile:
@@ -157,7 +180,7 @@ def _exif_tags(exif: bytes | None) -> tuple[list, dict]:
     sub_ifds = {t: dict(tags.get_ifd(t)) for t in _SUB_IFDS if t in tags and len(tags.get_ifd(t))}
     extratags = []
     for tag, value in tags.items():
-        if tag in _STRUCTURE:
+        if tag in LAYOUT_TAGS or tag in _SUB_IFDS:
             continue
         if isinstance(value, str):
             extratags.append((tag, "s", 0, value, True))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lutlearn.images.png import _adler32_combine, chunk, write_png
+from lutlearn.images.png import _adler32_combine, write_png
+from lutlearn.images.png16 import chunk
 
 
 def _idat(path) -> bytes:
