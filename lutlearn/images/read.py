@@ -141,20 +141,19 @@ def _from_general(path: Path, codes: bool, tiff: bool):
     try:
         with Image.open(path if data is None else io.BytesIO(data)) as im:
             meta = _metadata(im, path)
-            high_bit = _is_high_bit(im)
-            rgb8 = im.format == "PNG" and im.mode == "RGB" and not high_bit
-            opencv = high_bit or (im.format == "PNG" and im.mode in ("RGB", "RGBA"))
+            rgb_png = im.format == "PNG" and im.mode == "RGB"
+            opencv = _is_high_bit(im) or (im.format == "PNG" and im.mode in ("RGB", "RGBA"))
             if not opencv:  # those are decoded once, by OpenCV, below
                 im.load()  # decodes everything: a truncated file fails here
                 rgb, alpha, depth, notes = _from_pillow(im, codes)
     except UnidentifiedImageError:
         if path.suffix.lower() not in {".tif", ".tiff"}:
             raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-        meta, opencv, rgb8 = {"format": "TIFF"}, True, False
+        meta, opencv, rgb_png = {"format": "TIFF"}, True, False
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
     if opencv:
-        rgb, alpha, depth, notes = _from_opencv(path, data, codes, rgb8)
+        rgb, alpha, depth, notes = _from_opencv(path, data, codes, rgb_png)
     if tiff:
         from lutlearn.images.tiff import tiff_container
 
@@ -261,18 +260,20 @@ def _from_pillow(im: Image.Image, codes: bool = False):
     return rgb, alpha, depth, tuple(notes)
 
 
-def _from_opencv(path: Path, data: bytes | None, codes: bool = False, rgb8: bool = False):
+def _from_opencv(path: Path, data: bytes | None, codes: bool = False, rgb: bool = False):
     """Decode with OpenCV, as stored: ``data`` (a TIFF's bytes as stored), else the file itself.
 
-    ``rgb8``: the file holds 8-bit RGB, decoded straight into RGB order (no channel swap, no copy).
+    ``rgb``: the file holds RGB (8- or 16-bit, no alpha), decoded straight into
+    RGB order: one contiguous array, which a look can then be rendered into in place.
     """
     cv2 = _opencv()
     if data is None and _is_png(path):
         from lutlearn.images.png16 import check_chunks
 
         check_chunks(path)  # libpng would print its own line for a damaged file
-    direct = rgb8 and data is None and hasattr(cv2, "IMREAD_COLOR_RGB")  # OpenCV >= 4.11
-    flags = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION if direct else cv2.IMREAD_UNCHANGED
+    direct = rgb and data is None and hasattr(cv2, "IMREAD_COLOR_RGB")  # OpenCV >= 4.11
+    flags = (cv2.IMREAD_COLOR_RGB | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION if direct
+             else cv2.IMREAD_UNCHANGED)
     try:
         if data is None:
             arr = cv2.imread(str(path), flags)
@@ -287,6 +288,8 @@ def _from_opencv(path: Path, data: bytes | None, codes: bool = False, rgb8: bool
         if arr.shape[2] == 4:
             alpha = arr[..., 3]
         arr = arr[..., 2::-1]  # BGR(A) -> RGB
+        if codes and alpha is not None:  # apart and contiguous: BGRA is freed now, and a look renders in place
+            alpha, arr = np.ascontiguousarray(alpha), np.ascontiguousarray(arr)
     del data
     rgb, depth = _normalise(arr, codes)
     if alpha is not None:
