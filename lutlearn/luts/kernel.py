@@ -12,9 +12,10 @@ and weights stay in the L3 cache. Measured on a 2-core EPYC: ~150 Mpx/s for
 
 Start-up. Tracing, lowering and compiling a kernel takes 0.2-0.6 s; loading a
 serialized one ~15 ms. With ``cache_dir`` the compiled executables are kept on
-disk, keyed by the JAX and jaxlib versions, the CPU's flags, the static choices
-and the strip shape (the table is an argument: one executable serves every LUT
-of a size). Importing JAX itself costs 0.3-0.6 s, which is why callers choose
+disk, keyed by the JAX and jaxlib versions, the CPU's flags, the kernel's own
+source (:mod:`lutlearn.luts.fused`: an executable of an older lutlearn is never
+loaded), the static choices and the strip shape (the table is an argument: one
+executable serves every LUT of a size). Importing JAX itself costs 0.3-0.6 s, which is why callers choose
 between this and the numpy kernel (``LatticeLook.engine``).
 
 The kernels run on the CPU backend, whatever else JAX sees. No module-level
@@ -201,7 +202,7 @@ def _executable(statics: tuple, args, cache_dir: Path | None):
 
     if cache_dir is None:
         return compile_it()
-    ident = repr((jax.__version__, jaxlib.__version__, platform.machine(), _cpu_flags(), statics,
+    ident = repr((jax.__version__, jaxlib.__version__, platform.machine(), _cpu_flags(), _source_digest(), statics,
                   [(a.shape, str(a.dtype)) for a in args]))
     path = Path(cache_dir) / f"lutkernel-{hashlib.sha256(ident.encode()).hexdigest()[:24]}.bin"
     if path.is_file():
@@ -214,6 +215,15 @@ def _executable(statics: tuple, args, cache_dir: Path | None):
         tmp.write_bytes(pickle.dumps(serialize_executable.serialize(compiled)))
         os.replace(tmp, path)
     return compiled
+
+
+def _source_digest() -> str:
+    """SHA-256 of the code that builds the kernels: a cached executable is only as current as this."""
+    from lutlearn.luts import fused
+
+    digest = hashlib.sha256(Path(fused.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
 
 
 def _cpu_flags() -> str:

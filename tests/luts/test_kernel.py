@@ -8,6 +8,8 @@ clipping, default domain, domain, shaper); ``--slow``: every 8-bit colour,
 every combination.
 """
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,8 @@ from lutlearn.luts.lut import LUT3D, identity_grid
 from lutlearn.luts.lut1d import LUT1D
 from lutlearn.luts.shaper import ShaperLUT
 from tests.shared import LUTS, require_path
+
+kernel_module = importlib.import_module("lutlearn.luts.kernel")
 
 FUJI = LUTS / "abpy_fuji_classic_chrome_srgb_32.cube"
 
@@ -134,6 +138,16 @@ def test_compiled_executables_are_kept_on_disk(tmp_path):
     assert sorted(tmp_path.iterdir()) == saved  # loaded, not compiled again
     saved[0].write_bytes(b"damaged")
     np.testing.assert_array_equal(np.asarray(kernel_codes(compile_lut(lut, cache_dir=tmp_path), codes)), first)
+
+
+def test_an_executable_of_other_kernel_code_is_not_loaded(tmp_path, monkeypatch):
+    """The cache key holds the kernel's source: after an upgrade, a stale (slower, or wrong) executable is not used."""
+    codes = _codes16(1000)
+    kernel_codes(compile_lut(LUTS_BY_NAME["in range 33"], cache_dir=tmp_path), codes)
+    before = sorted(tmp_path.iterdir())
+    monkeypatch.setattr(kernel_module, "_source_digest", lambda: "another lutlearn")
+    kernel_codes(compile_lut(LUTS_BY_NAME["in range 33"], cache_dir=tmp_path), codes)
+    assert len(sorted(tmp_path.iterdir())) == len(before) + 1
 
 
 def test_compile_lut_refuses_other_luts():
