@@ -89,6 +89,21 @@ def test_8bit_equals_per_pixel_evaluation_every_combination(name, method, streng
     _check_8bit(name, method, strength)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name, method, strength", [("fuji .cube 32", "tetrahedral", 1.0),
+                                                    ("clipping 9", "trilinear", 0.6)])
+def test_8bit_equals_per_pixel_evaluation_on_every_colour(name, method, strength):
+    """All 2^24 8-bit colours in one 4096x4096 image: render equals the look evaluated on each pixel, both fills."""
+    lut = LUTS_BY_NAME[name]()
+    look = LatticeLook(lut, method, engine="compiled")
+    every = np.arange(1 << 24, dtype=np.uint32)
+    image = np.stack([every >> 16, (every >> 8) & 255, every & 255], axis=-1).astype(np.uint8).reshape(4096, 4096, 3)
+    want = np.concatenate([_per_pixel(lut, method, part, strength) for part in np.array_split(image, 16)])
+    for kernel in (None, look.kernel()):
+        got, _ = _quiet(render, image, look.apply, strength=strength, kernel=kernel)
+        np.testing.assert_array_equal(got, want)
+
+
 def test_clipping_lut_warns_with_the_same_count_on_every_path():
     lut = LUTS_BY_NAME["clipping 9"]()
     look = LatticeLook(lut, engine="compiled")
