@@ -1,10 +1,11 @@
 """Run lutlearn's apply, score and suggest over millions of photos on a Ray cluster (issue 11).
 
-Prototype of the stage package ``lutlearn/cluster/`` (above looks, nima and
-rank; below cli). Nothing here imports Ray at import time: Ray is imported
-inside :func:`lutlearn.cluster.session.connect` and the job builders, which
-only run when ``--cluster`` (or ``$LUTLEARN_CLUSTER``) is given, so the
-single-machine commands pay nothing for it.
+The stage above looks, nima and rank, below cli. Nothing here imports Ray at
+import time: Ray is imported inside :func:`lutlearn.cluster.session.connect`,
+:mod:`~lutlearn.cluster.plans` and :func:`lutlearn.cluster.engine.run_chunks`,
+which only run when ``--cluster`` (or ``$LUTLEARN_CLUSTER``) is given
+(:mod:`lutlearn.cli.cluster_opts`), so the single-machine commands pay
+nothing for it; no other stage imports Ray (pyproject's import-linter contract).
 
 Modules:
 
@@ -18,7 +19,9 @@ Modules:
 - :mod:`~lutlearn.cluster.workers`: NIMA actors and LUT tasks (worker side).
 - :mod:`~lutlearn.cluster.jobs`: :func:`run_score`, :func:`run_suggest`,
   :func:`run_apply` (driver side).
-- :mod:`~lutlearn.cluster.cli`: the ``--cluster`` variants of the three commands.
+
+The ``--cluster`` option of ``lutlearn apply|score|suggest`` lives in
+:mod:`lutlearn.cli.cluster_opts`.
 """
 
 from lutlearn.cluster.jobs import ApplyOptions, JobReport, run_apply, run_score, run_suggest
