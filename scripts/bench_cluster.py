@@ -166,17 +166,17 @@ def bench_command(kind: str, photos: list[Path], args, scratch: Path) -> list[di
     folder = photos[0].parent
     py = [_bin("lutlearn")]
     if kind == "score":
-        local = lambda out: [_bin("lutlearn"), "score", "--json", *map(str, photos)]  # noqa: E731
-        remote = lambda node, out, extra=(): node.prefix + py + [  # noqa: E731
+        local = lambda out: [_bin("lutlearn"), "score", "--json", *map(str, photos)]
+        remote = lambda node, out, extra=(): node.prefix + py + [
             "score", str(folder), "-o", str(out / "s.jsonl"), "--cluster", node.address, "--timings", *extra]
     elif kind == "suggest":
-        local = lambda out: [_bin("lutlearn"), "suggest", "--json", str(folder)]  # noqa: E731
-        remote = lambda node, out, extra=(): node.prefix + py + [  # noqa: E731
+        local = lambda out: [_bin("lutlearn"), "suggest", "--json", str(folder)]
+        remote = lambda node, out, extra=(): node.prefix + py + [
             "suggest", str(folder), "-o", str(out / "r.jsonl"), "--cluster", node.address, "--timings", *extra]
     else:
-        local = lambda out: [_bin("lutlearn"), "apply", str(folder), "--look", args.look,  # noqa: E731
+        local = lambda out: [_bin("lutlearn"), "apply", str(folder), "--look", args.look,
                              "--out-dir", str(out)]
-        remote = lambda node, out, extra=(): node.prefix + py + [  # noqa: E731
+        remote = lambda node, out, extra=(): node.prefix + py + [
             "apply", str(folder), "--look", args.look, "--out-dir", str(out), "--cluster", node.address,
             "--timings"]
     rows = [measure(f"{kind} local", local, args.repeats, scratch)]
@@ -233,13 +233,12 @@ def mosaic(path: Path, width: int, height: int, seed: int) -> Path:
 
 def unit_costs() -> None:
     """Per-photo milliseconds on this process's cores (run under taskset -c 0), by photo size."""
+    from lutlearn.cluster.workers import ScoreWorker, SuggestWorker
     from lutlearn.looks.apply import apply_to_file
     from lutlearn.looks.resolve import resolve_look
     from lutlearn.nima.preprocess import nima_pixels
     from lutlearn.nima.weights import load_params
     from lutlearn.rank.candidates import load_candidates
-
-    from lutlearn.cluster.workers import ScoreWorker, SuggestWorker
 
     params = load_params(os.environ["LUTLEARN_NIMA_WEIGHTS"])
     score = ScoreWorker(params, pin=False)

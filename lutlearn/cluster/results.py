@@ -84,6 +84,12 @@ class ResultStore:
             raise LutlearnError(f"{self.path}: directory {folder} does not exist")
         if not self.sharded and self.path.is_dir():
             raise LutlearnError(f"{self.path}: is a folder")
+        if self.format == "parquet":
+            try:
+                import pyarrow.parquet  # noqa: F401
+            except ImportError:
+                raise LutlearnError(f"{self.path}: Parquet results need pyarrow: pip install 'lutlearn[cluster]'"
+                                    " (or write .jsonl)") from None
         self.key, self.schema = key, schema
         self.parts = self.path if self.sharded else self.path.with_name(self.path.name + ".parts")
         self._count = 0

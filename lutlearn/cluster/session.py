@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import ipaddress
 import logging
 import os
@@ -150,7 +151,10 @@ def connect(address: str) -> Iterator[ClusterInfo]:
         LutlearnError: the address is malformed or unreachable, or Ray refuses
             the connection (e.g. a missing token); one line.
     """
-    kwargs = _init_kwargs(address)
+    if importlib.util.find_spec("ray") is None:
+        raise LutlearnError("--cluster needs Ray on this machine and on the cluster's nodes: "
+                            "pip install 'lutlearn[cluster]'")
+    kwargs = _init_kwargs(address)  # before Ray is imported: it reads the loopback switch then
     import ray
 
     owned = not ray.is_initialized()

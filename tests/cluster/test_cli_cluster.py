@@ -91,3 +91,13 @@ def test_single_machine_path_never_imports_ray(photos, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "x.jpg").is_file()
+
+
+def test_cluster_without_ray_installed_is_one_line(photos, weights, tmp_path):
+    """``import ray`` fails as it does where the extra is not installed."""
+    code = "import sys; sys.modules['ray'] = None; from lutlearn.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code, "score", str(photos[0]), "-o", str(tmp_path / "s.jsonl"),
+                           "--cluster", "local"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "--cluster needs Ray" in _one_error_line(done.stderr) and "lutlearn[cluster]" in done.stderr
+    assert list(tmp_path.iterdir()) == []
