@@ -50,11 +50,14 @@ def score_schema():
 
 
 def suggest_schema():
-    """Arrow schema of ``lutlearn suggest`` rows (``ranking`` best gain first)."""
+    """Arrow schema of ``lutlearn suggest`` rows (``ranking`` best score first; :meth:`Entry.to_dict
+    <lutlearn.rank.suggest.Entry.to_dict>`).
+    """
     import pyarrow as pa
 
     ranked = pa.struct([("look", pa.string()), ("strength", pa.float64()), ("mean", pa.float64()),
-                        ("std", pa.float64()), ("gain", pa.float64())])
+                        ("std", pa.float64()), ("gain", pa.float64()), ("score", pa.float64()),
+                        ("warnings", pa.list_(pa.string()))])
     return pa.schema([("photo", pa.string()), ("original", pa.struct([("mean", pa.float64()), ("std", pa.float64())])),
                       ("ranking", pa.list_(ranked)), ("error", pa.string())])
 

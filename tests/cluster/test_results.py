@@ -37,13 +37,24 @@ def test_later_rows_win_and_the_final_file_counts(tmp_path):
     assert store.load()["b.jpg"] == fixed and store.load()["a.jpg"] == ROWS[0]
 
 
-def test_suggest_rows_round_trip_through_parquet(tmp_path):
-    row = {"photo": "a.jpg", "original": {"mean": 5.0, "std": 1.5},
-           "ranking": [{"look": "sepia", "strength": 1.0, "mean": 5.2, "std": 1.4, "gain": 0.2}]}
+def test_real_rows_round_trip_through_parquet(tmp_path):
+    """The rows the commands make (to_dict of their own results), so a field added there without the schema
+    fails here instead of vanishing from Parquet files."""
+    from lutlearn.nima.score import NimaScore
+    from lutlearn.rank.suggest import Entry, PhotoRanking
+
+    ranked = PhotoRanking("a.jpg", (5.0, 1.5), [Entry("sepia", 1.0, 5.2, 1.4, 0.2, -0.3, ("clips 12% to white",)),
+                                                 Entry("none", 0.0, 5.0, 1.5, 0.0, 0.0)]).to_dict()
+    bad = PhotoRanking("b.jpg", error="b.jpg: no such file").to_dict()
     store = ResultStore(tmp_path / "r.parquet", "photo", suggest_schema)
-    store.add([row, {"photo": "b.jpg", "error": "b.jpg: no such file"}])
+    store.add([ranked, bad])
     store.finish(["a.jpg", "b.jpg"])
-    assert list(ResultStore(store.path, "photo", suggest_schema).load().values())[0] == row
+    assert list(ResultStore(store.path, "photo", suggest_schema).load().values()) == [ranked, bad]
+    scored = NimaScore("c.jpg", 5.5, 1.25, tuple([0.1] * 10)).to_dict()
+    store = ResultStore(tmp_path / "s.parquet", "path", score_schema)
+    store.add([scored])
+    store.finish(["c.jpg"])
+    assert list(ResultStore(store.path, "path", score_schema).load().values()) == [scored]
 
 
 @pytest.mark.parametrize("name, expected", [("scores.json", "not '.json'"), ("nodir/scores.jsonl", "does not exist")])
