@@ -136,3 +136,10 @@ def test_png_compression_engine_and_bake(shoot, tmp_path):
                                                                                           codes=True).rgb
     assert 0 < np.abs(diff).max() <= 400  # the 33^3 LUT's interpolation error: under 0.6% of full scale
     assert _run(shoot / "a.png", "--look", CUBE, "-o", tmp_path / "x.png", "--bake", "1").exit_code == 2
+
+
+def test_bake_does_not_go_with_cluster(shoot, tmp_path):
+    """Refused before any connection: a cluster job would otherwise evaluate the model exactly, ignoring --bake."""
+    result = _run(shoot / "a.png", "--look", CUBE, "--out-dir", tmp_path / "o", "--bake", "33",
+                  "--cluster", "127.0.0.1:1")
+    assert result.exit_code == 2 and "--bake does not go with --cluster" in result.output
