@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["code_max", "code_dtype", "to_codes", "from_codes", "convert_depth", "pack_rgb8", "unpack_rgb8",
+__all__ = ["code_max", "code_dtype", "to_codes", "round_scaled", "from_codes", "convert_depth", "pack_rgb8", "unpack_rgb8",
            "key_values"]
 
 
@@ -45,8 +45,21 @@ def to_codes(values: np.ndarray, bit_depth: int) -> tuple[np.ndarray, int]:
     >>> codes.tolist(), clipped
     ([[0, 128, 255], [255, 0, 0]], 1)
     """
+    scaled = np.multiply(values, np.float32(code_max(bit_depth)), dtype=np.float32)
+    return round_scaled(scaled, bit_depth)
+
+
+def round_scaled(scaled: np.ndarray, bit_depth: int) -> tuple[np.ndarray, int]:
+    """The second half of :func:`to_codes`: float32 values already multiplied by ``top`` -> codes, clipped count.
+
+    ``scaled`` is rounded and clipped in place (it is scratch); a compiled
+    kernel that returns scaled values ends with this, so its codes and clipped
+    count are :func:`to_codes`' own.
+
+    >>> round_scaled(np.array([[-1.0, 127.5, 300.0]], np.float32), 8)
+    (array([[  0, 128, 255]], dtype=uint8), 1)
+    """
     top = code_max(bit_depth)
-    scaled = np.multiply(values, np.float32(top), dtype=np.float32)
     clipped = 0
     if scaled.size and (scaled.min() < -0.5 or scaled.max() > top + 0.5):
         clipped = int(((scaled < -0.5) | (scaled > top + 0.5)).any(axis=-1).sum())

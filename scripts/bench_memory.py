@@ -50,7 +50,8 @@ def _inputs(quick: bool) -> dict:
             "lim8.png": lambda: corpus.png_declared(w, w, row=corpus.gradient_row(w)),
             "lim16.png": lambda: corpus.png_declared(w, w, bit_depth=16, row=corpus.gradient_row(w, 3, 16)),
             "lim8a.png": lambda: corpus.png_declared(w, w, colour="rgba", row=_rgba_row(w, 8)),
-            "lim16a.png": lambda: corpus.png_declared(w, 7500, bit_depth=16, colour="rgba", row=_rgba_row(w, 16))})
+            "lim16a.png": lambda: corpus.png_declared(w, 7500, bit_depth=16, colour="rgba", row=_rgba_row(w, 16)),
+            "lim16.tif": lambda: corpus.tiff_uncompressed(w, w, bits=16, row=corpus.gradient_row(w, 3, 16))})
     return files
 
 
@@ -64,6 +65,7 @@ CASES = [  # (label, arguments)
     ("apply a 100-Mpx 16-bit RGB PNG", ["apply", "lim16.png", "--look", "look.cube", "-o", "out/l16.png"]),
     ("apply a 100-Mpx 8-bit RGBA PNG", ["apply", "lim8a.png", "--look", "look.cube", "-o", "out/a8.png"]),
     ("apply a 75-Mpx 16-bit RGBA PNG", ["apply", "lim16a.png", "--look", "look.cube", "-o", "out/a16.png"]),
+    ("apply a 100-Mpx 16-bit uncompressed TIFF", ["apply", "lim16.tif", "--look", "look.cube", "-o", "out/t16.tif"]),
 ]
 
 

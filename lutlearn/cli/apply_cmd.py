@@ -6,6 +6,8 @@ import click
 
 from lutlearn.cli.cluster_opts import cluster_option
 from lutlearn.cli.options import jobs_option, out_dir_option, output_option, overwrite_option
+from lutlearn.images.container import PNG_COMPRESSION
+from lutlearn.looks.look import COMPILED_MIN_PIXELS, ENGINES
 
 
 def _finite(ctx, param, value):
@@ -24,9 +26,21 @@ def _finite(ctx, param, value):
               help="Blend of the look with the original: 0 = unchanged, 1 = full look.")
 @click.option("--interp", "method", type=click.Choice(["tetrahedral", "trilinear"]), default="tetrahedral",
               show_default=True, help="LUT interpolation (model files are evaluated exactly).")
-@click.option("--quality", type=click.IntRange(1, 100), default=95, show_default=True, help="JPEG output quality.")
+@click.option("--quality", type=click.IntRange(1, 100), default=None,
+              help="JPEG output quality (default: a JPEG photo keeps its own quality, i.e. its quantisation tables "
+                   "and chroma subsampling; other photos get 95).")
+@click.option("--png-compression", "png", type=click.Choice(list(PNG_COMPRESSION)), default="fast", show_default=True,
+              help="PNG output: " + "; ".join(f"{k} = {v}" for k, v in PNG_COMPRESSION.items()) + ".")
 @click.option("--bit-depth", type=click.Choice(["8", "16"]), default=None,
               help="Output bit depth (default: the input's).")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="auto", show_default=True,
+              help="How a LUT look is computed on 16-bit and float photos (the results are identical): compiled = "
+                   "one fused XLA kernel on every core (JAX's start-up costs ~0.5 s once); numpy = numpy on "
+                   f"--jobs threads; auto = compiled for {COMPILED_MIN_PIXELS // 1_000_000}+ Mpx of such work, "
+                   "numpy for less.")
+@click.option("--bake", type=click.IntRange(2, 256), default=None, metavar="N",
+              help="Bake a learned-model look into an NxNxN LUT first (e.g. 65): much faster on 16-bit photos, "
+                   "with the LUT's interpolation error (models are otherwise evaluated exactly). LUT looks: no effect.")
 @jobs_option
 @overwrite_option
 @cluster_option
@@ -34,17 +48,21 @@ def _finite(ctx, param, value):
               help="With --cluster: photos per LUT task. [default: about 8 tasks per CPU, at most 8 photos]")
 @click.option("--timings", is_flag=True, help="With --cluster: print the job's timings (s) as JSON to stderr.")
 @click.pass_context
-def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_depth, jobs, overwrite, cluster,
-          photos_per_task, timings):
+def apply(ctx, photos, look, output, out_dir, strength, method, quality, png, bit_depth, engine, bake, jobs,
+          overwrite, cluster, photos_per_task, timings):
     """Apply a look to PHOTOS (files, folders or glob patterns).
 
-    8- and 16-bit PNG/TIFF keep their bit depth; JPEG is written with
-    --quality. ICC profile, EXIF (orientation included, not applied), DPI and
-    alpha pass through unchanged. Output paths go to stdout; progress, errors
-    and a summary to stderr. A photo that fails is reported and skipped; the
-    exit status is 1 if any failed. Ctrl-C or SIGTERM stops the batch: the
-    photos being written are finished, no others are started, and the summary
-    says how many were done (exit status 130 or 143).
+    The output is stored as the photo was: 8- and 16-bit PNG/TIFF keep their
+    bit depth; a TIFF keeps its compression (uncompressed stays uncompressed,
+    deflate stays deflate; LZW is written as LZW with the optional imagecodecs
+    package, pip install 'lutlearn[tiff]', else as deflate with a warning); a
+    JPEG keeps its quality unless --quality is given; PNG is written fast
+    (--png-compression). ICC profile, EXIF (all of it, orientation included,
+    not applied), DPI and alpha pass through unchanged. Output paths go to
+    stdout; progress, errors and a summary to stderr. A photo that fails is
+    reported and skipped; the exit status is 1 if any failed. Ctrl-C or
+    SIGTERM stops the batch: the photos being written are finished, no others
+    are started, and the summary says how many were done (exit status 130 or 143).
 
     \b
         $ lutlearn apply kodim05.png --look film.cube -o graded.png
@@ -65,12 +83,13 @@ def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_dep
 
     where = address(cluster)
     if where is not None:
-        refuse(**{"-o/--output does not go with --cluster (use --out-dir)": output})
+        refuse(**{"-o/--output does not go with --cluster (use --out-dir)": output,
+                  "--bake does not go with --cluster (bake the model with `lutlearn bake` first)": bake})
         if out_dir is None:
             raise click.UsageError("--cluster needs --out-dir DIR (a shared folder or an object-store URI)")
         from lutlearn.cluster.jobs import ApplyOptions
 
-        options = ApplyOptions(strength=strength, method=method, quality=quality,
+        options = ApplyOptions(strength=strength, method=method, quality=quality, png=png,
                                bit_depth=int(bit_depth) if bit_depth else None, overwrite=overwrite)
         return run_job(ctx, "run_apply", photos, look, out_dir, options, address=where,
                        photos_per_task=photos_per_task, timings=timings, echo_written=True)
@@ -81,7 +100,7 @@ def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_dep
     from lutlearn.looks.resolve import resolve_look
     from lutlearn.progress import progress_bar
 
-    the_look = resolve_look(look, method=method)
+    the_look = resolve_look(look, method=method, engine=engine, bake=bake)
     pairs = plan_outputs(expand_inputs(photos), output=output, out_dir=out_dir, overwrite=overwrite)
     bar = progress_bar(len(pairs), "apply", enabled=len(pairs) > 1, unit="photo")
 
@@ -94,7 +113,8 @@ def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_dep
 
     with signals_as_flag() as stop:
         result = apply_batch(pairs, the_look, jobs=jobs, on_done=on_done, stop=stop, strength=strength,
-                             quality=quality, bit_depth=int(bit_depth) if bit_depth else None, overwrite=overwrite)
+                             quality=quality, bit_depth=int(bit_depth) if bit_depth else None, overwrite=overwrite,
+                             png=png)
     bar.close()
     if len(pairs) > 1 or result.stopped:
         click.echo(result.summary(), err=True)

@@ -82,7 +82,8 @@ class ApplyOptions:
     Attributes:
         strength: 0..1.
         method: "tetrahedral" or "trilinear".
-        quality: JPEG quality.
+        quality: JPEG quality; None: a JPEG input keeps its own tables, other inputs get 95.
+        png: PNG output compression, "fast" or "small".
         bit_depth: 8, 16 or None (the input's).
         overwrite: redo outputs that exist (otherwise they count as done).
         suffix: added to each output's stem.
@@ -90,7 +91,8 @@ class ApplyOptions:
 
     strength: float = 1.0
     method: str = "tetrahedral"
-    quality: int = 95
+    quality: int | None = None
+    png: str = "fast"
     bit_depth: int | None = None
     overwrite: bool = False
     suffix: str = ""
@@ -218,8 +220,8 @@ def run_apply(inputs: Iterable[str], look_spec: str, out_dir: str | os.PathLike,
     report = JobReport("apply", len(keys), before=len(keys) - len(todo), output=os.fspath(out_dir))
     report.seconds["plan"] = time.perf_counter() - t0
     if todo:
-        settings = dict(strength=options.strength, quality=options.quality, bit_depth=options.bit_depth,
-                        overwrite=options.overwrite)
+        settings = dict(strength=options.strength, quality=options.quality, png=options.png,
+                        bit_depth=options.bit_depth, overwrite=options.overwrite)
         with connect(address) as cluster:
             report.seconds["connect"] = time.perf_counter() - t0
             outputs.prepare_folder(out_dir)

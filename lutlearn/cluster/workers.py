@@ -279,7 +279,7 @@ def apply_chunk(batch: dict, *, look, options: dict) -> dict:
     Args:
         batch: ``i``, ``key`` (input) and ``dst`` (output path or URI).
         look: the resolved look (shipped once through the object store).
-        options: ``strength``, ``quality``, ``bit_depth``, ``overwrite``.
+        options: ``strength``, ``quality``, ``png``, ``bit_depth``, ``overwrite``.
 
     Returns:
         ``i`` and ``json``: ``{"src", "dst", "status": "written"|"skipped"|"failed",
@@ -301,7 +301,7 @@ def _apply_one(key: str, dst: str, look, options: dict, cache) -> dict:
 
     overwrite = bool(options.get("overwrite", False))
     row = {"src": key, "dst": dst, "status": "written"}
-    kwargs = dict(strength=options.get("strength", 1.0), quality=options.get("quality", 95),
+    kwargs = dict(strength=options.get("strength", 1.0), quality=options.get("quality"), png=options.get("png", "fast"),
                   bit_depth=options.get("bit_depth"), overwrite=overwrite, threads=1, cache=cache)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LutlearnWarning)

@@ -1,37 +1,27 @@
-"""Image metadata that Pillow cannot carry by itself: 16-bit files and TIFF EXIF.
+"""Image metadata that Pillow cannot carry by itself: TIFF EXIF, TIFF orientation, PNG metadata chunks.
 
-Pillow has no 48-bit RGB mode, so :mod:`lutlearn.images` encodes 16-bit PNG
-with OpenCV (:mod:`lutlearn.images.png16`) and 16-bit TIFF with tifffile. This
-module puts the ICC profile, EXIF block and resolution into those files:
+- :func:`tiff_exif`: the photo-level EXIF tags of a TIFF, read by Pillow from the header;
+- :func:`tiff_as_stored`: a TIFF's bytes with Orientation 1, for decoders that would turn the pixels;
+- :func:`png_with_metadata`: ``iCCP``, ``eXIf`` and ``pHYs`` chunks put into an encoded PNG
+  (PNG 1.2 + the 2017 eXIf extension).
 
-- PNG: the ``iCCP``, ``eXIf`` and ``pHYs`` chunks are inserted before the first
-  ``IDAT`` chunk of OpenCV's output (PNG 1.2 + the 2017 eXIf extension).
-- TIFF: tifffile writes the ICC profile (tag 34675), the resolution and the
-  EXIF Orientation tag; other EXIF tags are not written to 16-bit TIFFs
-  (a :class:`LutlearnWarning` says so).
-
+16-bit PNG and TIFF are written by :mod:`lutlearn.images.png`,
+:mod:`lutlearn.images.png16` and :mod:`lutlearn.images.tiff`, metadata included.
 Only :mod:`lutlearn.images` calls this module.
 """
 
 from __future__ import annotations
 
 import struct
-import warnings
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
-from lutlearn.errors import LutlearnError, LutlearnWarning
-from lutlearn.images.png16 import metadata_chunks, write_png16
+from lutlearn.images.png16 import metadata_chunks
+from lutlearn.images.tiff import LAYOUT_TAGS
 
-__all__ = ["write_16bit", "tiff_exif", "tiff_as_stored", "png_with_metadata"]
+__all__ = ["png_with_metadata", "tiff_as_stored", "tiff_exif"]
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# TIFF tags that describe the pixel layout of the file itself, not the photo
-_TIFF_STRUCTURE = {254, 255, 256, 257, 258, 259, 262, 263, 266, 269, 273, 277, 278, 279, 280, 281, 282, 283,
-                   284, 296, 301, 305, 306, 315, 317, 318, 319, 320, 322, 323, 324, 325, 338, 339, 340, 341,
-                   530, 531, 532, 34675, 50838, 50839}
 _ORIENTATION = 274
 
 
@@ -44,7 +34,7 @@ def tiff_exif(path: str | Path) -> bytes | None:
     with Image.open(path) as im:
         exif.load(_with_subifds(im.getexif()).tobytes())
     _with_subifds(exif)
-    for tag in [t for t in exif if t in _TIFF_STRUCTURE]:
+    for tag in [t for t in exif if t in LAYOUT_TAGS]:
         del exif[tag]
     return exif.tobytes() if len(exif) else None
 
@@ -80,14 +70,6 @@ def tiff_as_stored(data: bytes) -> bytes:
     return data
 
 
-def write_16bit(tmp: str | Path, codes: np.ndarray, fmt: str, icc_profile, exif, dpi, alpha=None) -> None:
-    """Write uint16 RGB codes (H, W, 3) and optional alpha codes (H, W, 1) as a 16-bit PNG or TIFF with metadata."""
-    if fmt == "PNG":
-        write_png16(tmp, codes, metadata_chunks(icc_profile, exif, dpi), alpha=alpha)
-    else:
-        _write_tiff(tmp, codes if alpha is None else np.concatenate([codes, alpha], axis=-1), icc_profile, exif, dpi)
-
-
 def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None, dpi) -> bytes:
     """Insert iCCP / eXIf / pHYs chunks into an encoded PNG (replacing any already there).
 
@@ -112,26 +94,3 @@ def png_with_metadata(png: bytes, icc_profile: bytes | None, exif: bytes | None,
             out.append(png[pos:end])
         pos = end
     return b"".join(out)
-
-
-def _write_tiff(tmp, codes, icc_profile, exif, dpi) -> None:
-    try:
-        import tifffile
-    except ImportError:  # pragma: no cover - tifffile is a dependency
-        raise LutlearnError("writing 16-bit TIFF needs the tifffile package (pip install tifffile)") from None
-    kwargs = {"photometric": "rgb", "compression": "zlib", "metadata": None}
-    if codes.shape[-1] == 4:
-        kwargs["extrasamples"] = ["unassalpha"]
-    if icc_profile:
-        kwargs["iccprofile"] = icc_profile
-    if dpi:
-        kwargs.update(resolution=(float(dpi[0]), float(dpi[1])), resolutionunit="INCH")
-    extratags = []
-    if exif:
-        tags = Image.Exif()
-        tags.load(exif)
-        if _ORIENTATION in tags:
-            extratags.append((_ORIENTATION, "H", 1, int(tags[_ORIENTATION]), True))
-        if any(tag != _ORIENTATION for tag in tags):
-            warnings.warn("16-bit TIFF output keeps only the EXIF Orientation tag", LutlearnWarning, stacklevel=5)
-    tifffile.imwrite(tmp, codes, extratags=extratags, **kwargs)

@@ -1,12 +1,25 @@
 """Reading images: a file -> float32 RGB (or its integer codes) and its metadata.
 
 Pixels leave this module as ``float32`` arrays of shape ``(H, W, 3)``, sRGB
-encoded, nominally in [0, 1]. 8-bit codes map to ``code / 255`` and 16-bit codes
-to ``code / 65535``. Pillow decodes 8-bit data and carries the metadata (ICC
-profile, EXIF, DPI); OpenCV decodes the 16-bit and float PNG/TIFF data that
-Pillow cannot hold in an RGB mode. EXIF orientation is kept as metadata and
-never applied to the pixels. Every file's declared size is checked against the
-image limit (:mod:`lutlearn.images.limits`) from its header, before decoding.
+encoded, nominally in [0, 1], or as the file's own codes (``codes=True``).
+8-bit codes map to ``code / 255`` and 16-bit codes to ``code / 65535``. Each
+file is decoded once, by the library best suited to it:
+
+- TIFF (RGB or grey, 8/16-bit or float, any codec tifffile has): tifffile
+  (:mod:`lutlearn.images.tiff`), several strips at a time;
+- RGB and RGBA PNG, 8- and 16-bit: OpenCV (libpng), once the file's chunks are
+  checked whole (:func:`lutlearn.images.png16.check_chunks`: a damaged file is
+  one lutlearn error); Pillow reads the header;
+- everything else (JPEG, palette, grey, CMYK, other formats, the TIFFs tifffile
+  leaves): Pillow, or OpenCV for 16-bit and float data Pillow cannot hold in an
+  RGB mode.
+
+Pillow carries the metadata (ICC profile, EXIF, DPI) and the file's
+:class:`~lutlearn.images.container.Container` (TIFF compression, JPEG tables)
+is noted so that an output can be stored the same way. EXIF orientation is kept
+as metadata and never applied to the pixels. Every file's declared size is
+checked against the image limit (:mod:`lutlearn.images.limits`) from its
+header, before decoding.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from lutlearn.errors import ImageReadError
+from lutlearn.images.container import Container
 from lutlearn.images.limits import check_pixels, open_checked
 
 __all__ = ["ImageData", "read_image", "image_size", "short_reason"]
@@ -40,6 +54,7 @@ class ImageData:
         exif: the raw EXIF block, bytes or None (orientation included, never applied).
         dpi: (x, y) resolution or None.
         notes: what the conversion to RGB dropped or changed, one phrase each.
+        container: how the file stored its pixels (for writing an output the same way).
     """
 
     rgb: np.ndarray
@@ -50,9 +65,10 @@ class ImageData:
     exif: bytes | None = None
     dpi: tuple[float, float] | None = None
     notes: tuple[str, ...] = ()
+    container: Container | None = None
 
 
-def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
+def read_image(path: str | os.PathLike, *, codes: bool = False, threads: int = 2) -> ImageData:
     """Read an image file into float32 RGB.
 
     Palette, grey, grey+alpha, RGBA and CMYK files are converted explicitly;
@@ -64,6 +80,7 @@ def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
         codes: when True, ``rgb`` (H, W, 3) and ``alpha`` (H, W) hold the file's
             own integer codes (uint8 or uint16, float32 for float TIFFs), which
             takes a quarter (8-bit) or half (16-bit) of the memory of floats.
+        threads: decoder threads (a TIFF of many compressed strips).
 
     Returns:
         An :class:`ImageData`.
@@ -74,32 +91,74 @@ def read_image(path: str | os.PathLike, *, codes: bool = False) -> ImageData:
     """
     path = Path(path)
     _, header_notes = _header(path)  # the limit, before any pixel (or a whole TIFF) is read
-    data = None
     with open(path, "rb") as f:
-        if f.read(4) in (b"II*\x00", b"MM\x00*"):  # TIFF: decode with pixels as stored
-            from lutlearn.images.highbit import tiff_as_stored
-
-            data = tiff_as_stored(path.read_bytes())
-    try:
-        with Image.open(path if data is None else io.BytesIO(data)) as im:
-            meta = _metadata(im, path)
-            high_bit = _is_high_bit(im)
-            if not high_bit:  # 16-bit data is decoded once, by OpenCV, below
-                im.load()  # decodes everything: a truncated file fails here
-                rgb, alpha, depth, notes = _from_pillow(im, codes)
-    except UnidentifiedImageError:
-        if path.suffix.lower() not in {".tif", ".tiff"}:
-            raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-        meta, high_bit = {"format": "TIFF"}, True
-    except (OSError, SyntaxError, ValueError) as e:
-        raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
-    if high_bit:
-        rgb, alpha, depth, notes = _from_opencv(path, data, codes)
+        tiff = f.read(4) in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+    decoded = _from_tifffile(path, codes, threads) if tiff else None
+    if decoded is None:
+        decoded = _from_general(path, codes, tiff)
+    rgb, alpha, depth, notes, meta = decoded
     notes = tuple(dict.fromkeys(header_notes + list(notes)))
     if rgb.dtype.kind == "f" and not (np.isfinite(rgb).all() and (alpha is None or np.isfinite(alpha).all())):
         bad = int((~np.isfinite(rgb)).any(axis=-1).sum())
         raise ImageReadError(f"{path}: {bad} pixels hold NaN or infinite values")
     return ImageData(rgb=rgb, alpha=alpha, bit_depth=depth, notes=notes, **meta)
+
+
+def _from_tifffile(path: Path, codes: bool, threads: int):
+    """A TIFF decoded by tifffile -> (rgb, alpha, depth, notes, meta), or None for the general reader."""
+    from lutlearn.images.highbit import tiff_exif
+    from lutlearn.images.tiff import read_tiff
+
+    found = read_tiff(path, threads)
+    if found is None:
+        return None
+    samples, extra = found.samples, found.extra
+    colour = samples.shape[-1] - extra if samples.ndim == 3 else 1
+    if colour not in (1, 3):
+        return None  # an unusual layout: as before
+    notes = [f"{extra - 1} extra channels dropped"] if extra > 1 else []
+    alpha = samples[..., colour] if extra else None
+    rgb = samples[..., 0] if colour == 1 and samples.ndim == 3 else samples[..., :colour] if extra else samples
+    rgb, depth = _normalise(rgb, codes)
+    if alpha is not None:
+        alpha = _normalise(alpha[..., None], codes)[0][..., 0]
+    try:
+        exif = tiff_exif(path)
+    except (OSError, SyntaxError, ValueError):  # Pillow cannot read this TIFF's header (float RGB...)
+        exif = None
+    meta = {"format": "TIFF", "icc_profile": found.icc_profile, "exif": exif, "dpi": found.dpi,
+            "container": found.container}
+    return rgb, alpha, depth, notes, meta
+
+
+def _from_general(path: Path, codes: bool, tiff: bool):
+    """Pillow, with OpenCV for RGB(A) PNG and for 16-bit/float data -> (rgb, alpha, depth, notes, meta)."""
+    data = None
+    if tiff:  # decode with pixels as stored
+        from lutlearn.images.highbit import tiff_as_stored
+
+        data = tiff_as_stored(path.read_bytes())
+    try:
+        with Image.open(path if data is None else io.BytesIO(data)) as im:
+            meta = _metadata(im, path)
+            rgb_png = im.format == "PNG" and im.mode == "RGB"
+            opencv = _is_high_bit(im) or (im.format == "PNG" and im.mode in ("RGB", "RGBA"))
+            if not opencv:  # those are decoded once, by OpenCV, below
+                im.load()  # decodes everything: a truncated file fails here
+                rgb, alpha, depth, notes = _from_pillow(im, codes)
+    except UnidentifiedImageError:
+        if path.suffix.lower() not in {".tif", ".tiff"}:
+            raise ImageReadError(f"{path}: not an image file (or a format Pillow cannot read)") from None
+        meta, opencv, rgb_png = {"format": "TIFF"}, True, False
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
+    if opencv:
+        rgb, alpha, depth, notes = _from_opencv(path, data, codes, rgb_png)
+    if tiff:
+        from lutlearn.images.tiff import tiff_container
+
+        meta["container"] = tiff_container(path)
+    return rgb, alpha, depth, notes, meta
 
 
 def image_size(path: str | os.PathLike) -> tuple[int, int]:
@@ -148,7 +207,20 @@ def _metadata(im: Image.Image, path: Path) -> dict:
         "icc_profile": im.info.get("icc_profile") or None,
         "exif": (tiff_exif(path) if im.format == "TIFF" else im.info.get("exif")) or None,
         "dpi": tuple(float(v) for v in dpi) if dpi else None,
+        "container": _container(im),
     }
+
+
+def _container(im: Image.Image) -> Container:
+    """A Pillow-opened file's :class:`Container` (a TIFF's is read again by tifffile)."""
+    if im.format == "JPEG":
+        from PIL import JpegImagePlugin
+
+        sampling = JpegImagePlugin.get_sampling(im)
+        return Container("JPEG", "jpeg", jpeg_qtables=getattr(im, "quantization", None) or None,
+                         jpeg_subsampling=sampling if sampling in (0, 1, 2) else None,
+                         jpeg_progressive=bool(im.info.get("progressive") or im.info.get("progression")))
+    return Container(im.format or "PNG", "deflate" if im.format == "PNG" else "none")
 
 
 def _is_high_bit(im: Image.Image) -> bool:
@@ -188,27 +260,36 @@ def _from_pillow(im: Image.Image, codes: bool = False):
     return rgb, alpha, depth, tuple(notes)
 
 
-def _from_opencv(path: Path, data: bytes | None, codes: bool = False):
-    """Decode with OpenCV: ``data`` (a TIFF's bytes as stored), else the file itself, read as it decodes."""
+def _from_opencv(path: Path, data: bytes | None, codes: bool = False, rgb: bool = False):
+    """Decode with OpenCV, as stored: ``data`` (a TIFF's bytes as stored), else the file itself.
+
+    ``rgb``: the file holds RGB (8- or 16-bit, no alpha), decoded straight into
+    RGB order: one contiguous array, which a look can then be rendered into in place.
+    """
     cv2 = _opencv()
     if data is None and _is_png(path):
         from lutlearn.images.png16 import check_chunks
 
         check_chunks(path)  # libpng would print its own line for a damaged file
+    direct = rgb and data is None and hasattr(cv2, "IMREAD_COLOR_RGB")  # OpenCV >= 4.11
+    flags = (cv2.IMREAD_COLOR_RGB | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION if direct
+             else cv2.IMREAD_UNCHANGED)
     try:
         if data is None:
-            arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+            arr = cv2.imread(str(path), flags)
         else:
-            arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+            arr = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error as e:
         raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)[:80]})") from None
     if arr is None:
         raise ImageReadError(f"{path}: cannot decode image")
     alpha = None
-    if arr.ndim == 3:
+    if arr.ndim == 3 and not direct:
         if arr.shape[2] == 4:
             alpha = arr[..., 3]
         arr = arr[..., 2::-1]  # BGR(A) -> RGB
+        if codes and alpha is not None:  # apart and contiguous: BGRA is freed now, and a look renders in place
+            alpha, arr = np.ascontiguousarray(alpha), np.ascontiguousarray(arr)
     del data
     rgb, depth = _normalise(arr, codes)
     if alpha is not None:

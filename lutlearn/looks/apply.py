@@ -1,8 +1,12 @@
 """Apply a look to photo files: one file, or a batch on both cores.
 
-:func:`apply_to_file` reads a photo as integer codes, renders it through the
-look (:mod:`lutlearn.looks.render`) and writes it at the same bit depth with its ICC
+:func:`apply_to_file` decodes a photo once as integer codes, renders it through
+the look (:mod:`lutlearn.looks.render`) in place (no second full-size array) and
+writes it at the same bit depth, stored as the input was (TIFF compression,
+JPEG tables: :class:`~lutlearn.images.container.Container`), with its ICC
 profile, EXIF (orientation included, never applied), DPI and alpha unchanged.
+A LUT look computes 16-bit and float photos with its compiled kernel when its
+engine says so (``LatticeLook.kernel``); the results are the same either way.
 :func:`apply_batch` runs it over many files; a file that fails, for whatever
 reason, is reported and skipped, and the rest are done; a batch asked to stop
 finishes the files it began and starts no more.
@@ -31,21 +35,26 @@ __all__ = ["apply_to_file", "apply_batch", "expand_inputs", "plan_outputs", "Bat
 
 
 def apply_to_file(src: str | os.PathLike, look: Look, dst: str | os.PathLike, *, strength: float = 1.0,
-                  quality: int = 95, bit_depth: int | None = None, overwrite: bool = False,
-                  threads: int = 2, cache: ColourCache | None = None) -> Path:
+                  quality: int | None = None, bit_depth: int | None = None, overwrite: bool = False,
+                  threads: int = 2, cache: ColourCache | None = None, png: str = "fast", files: int = 1) -> Path:
     """Apply ``look`` to the photo ``src`` and write the result to ``dst``.
 
     Args:
-        src: PNG, JPEG or TIFF, 8- or 16-bit.
+        src: PNG, JPEG or TIFF, 8- or 16-bit (float TIFF with ``bit_depth``).
         look: anything with ``apply(float32 (M, 3)) -> float32 (M, 3)``
-            (see :func:`lutlearn.looks.resolve.resolve_look`).
+            (see :func:`lutlearn.looks.resolve.resolve_look`), and optionally
+            ``kernel(pixels)`` (a compiled kernel computing the same).
         dst: output path; the format follows its extension. Never ``src``.
         strength: 0..1, blend of the look with the original.
-        quality: JPEG quality 1..100 (JPEG output only).
+        quality: JPEG quality 1..100 (JPEG output only); default: a JPEG
+            input's own tables and subsampling, else 95.
         bit_depth: output bit depth, 8 or 16; default: the input's.
         overwrite: replace an existing ``dst`` (never an input).
-        threads: worker threads for the pixels.
+        threads: worker threads for the pixels and the codecs.
         cache: a :class:`ColourCache` of this look and strength, shared by a batch.
+        png: PNG output compression, "fast" or "small" (see :func:`lutlearn.images.write_image`).
+        files: how many photos like this one the caller is doing (a batch's
+            size): the compiled kernel's start-up pays off on more work.
 
     Returns:
         ``dst`` as a Path.
@@ -55,7 +64,7 @@ def apply_to_file(src: str | os.PathLike, look: Look, dst: str | os.PathLike, *,
     """
     src, dst = Path(src), Path(dst)
     check_output(dst, [src], overwrite=overwrite, probe=False)  # the folder was tried by plan_outputs
-    image = read_image(src, codes=True)
+    image = read_image(src, codes=True, threads=threads)
     for note in image.notes:  # CMYK converted, extra frames dropped...
         warnings.warn(f"{src}: {note}", LutlearnWarning, stacklevel=2)
     depth = bit_depth or image.bit_depth
@@ -65,15 +74,32 @@ def apply_to_file(src: str | os.PathLike, look: Look, dst: str | os.PathLike, *,
         raise LutlearnError(f"{dst}: JPEG is 8-bit only and {src} is {image.bit_depth}-bit (pass --bit-depth 8)")
     if image.alpha is not None and dst.suffix.lower() in (".jpg", ".jpeg"):
         warnings.warn(f"{src}: JPEG has no alpha channel; it was dropped", LutlearnWarning, stacklevel=2)
-    if image.rgb.dtype == np.uint8 and cache is None:
-        cache = ColourCache(look.apply, strength)
-    rgb = render(image.rgb, look.apply, strength=strength, threads=threads, cache=cache)
+    rgb = _render(image.rgb, look, strength, threads, cache, files)
     rgb_out = convert_depth(rgb, depth)
     # a copy of its own: a view would keep the whole decoded input (4 channels) alive through the write
     alpha_out = None if image.alpha is None else np.ascontiguousarray(convert_depth(image.alpha, depth))
     meta = dict(icc_profile=_rgb_profile(image.icc_profile, src), exif=image.exif, dpi=image.dpi)
+    container = image.container
     del image, rgb  # the input's memory is free before the encoder takes its own copy
-    return write_image(dst, rgb_out, bit_depth=depth, alpha=alpha_out, quality=quality, **meta)
+    return write_image(dst, rgb_out, bit_depth=depth, alpha=alpha_out, quality=quality, container=container,
+                       png=png, threads=threads, **meta)
+
+
+def _render(rgb: np.ndarray, look: Look, strength: float, threads: int, cache: ColourCache | None,
+            files: int) -> np.ndarray:
+    """The look on decoded codes, in place when the decoder's array allows (it is ours: nobody else sees it)."""
+    out = rgb if rgb.flags.c_contiguous and rgb.flags.writeable else None
+    if rgb.dtype == np.uint8:
+        cache = cache or ColourCache(look.apply, strength, _kernel(look, 0))
+        return render(rgb, look.apply, strength=strength, threads=threads, cache=cache, out=out)
+    kernel = _kernel(look, rgb.size // 3 * files)
+    return render(rgb, look.apply, strength=strength, threads=threads, kernel=kernel, out=out)
+
+
+def _kernel(look: Look, pixels: int):
+    """The look's compiled kernel for ``pixels`` of 16-bit/float work, or None (any look without one)."""
+    offer = getattr(look, "kernel", None)
+    return offer(pixels) if offer is not None else None
 
 
 def _rgb_profile(icc: bytes | None, src: Path) -> bytes | None:
@@ -190,19 +216,20 @@ def apply_batch(pairs: list[tuple[Path, Path]], look: Look, *, jobs: int = 2,
         on_done: called as ``on_done(src, dst or None, error message or None)`` after each file, in input order.
         stop: polled while files run; once it returns True, no further file starts, the
             running ones finish (their writes are atomic) and the result is ``stopped``.
-        **options: passed to :func:`apply_to_file` (strength, quality, bit_depth, overwrite).
+        **options: passed to :func:`apply_to_file` (strength, quality, bit_depth, overwrite, png).
 
     Returns:
         A :class:`BatchResult`.
     """
     jobs = max(1, int(jobs))
-    cache = ColourCache(look.apply, options.get("strength", 1.0))  # 8-bit results shared by all files
+    # 8-bit results shared by all files; filled by the compiled kernel only when JAX is loaded anyway
+    cache = ColourCache(look.apply, options.get("strength", 1.0), _kernel(look, 0))
     threads = jobs if len(pairs) == 1 else 1
     result = BatchResult(total=len(pairs))
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, len(pairs)) or 1)
     try:
-        futures = [pool.submit(apply_to_file, src, look, dst, threads=threads, cache=cache, **options)
-                   for src, dst in pairs]
+        futures = [pool.submit(apply_to_file, src, look, dst, threads=threads, cache=cache, files=len(pairs),
+                               **options) for src, dst in pairs]
         for future, (src, dst) in zip(futures, pairs):
             error = _outcome(future, futures, stop, result)
             if error is _CANCELLED:

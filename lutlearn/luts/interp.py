@@ -5,9 +5,10 @@ RGB order already scaled to [0, 1] lattice coordinates; points outside are
 clamped to the lattice, as every LUT consumer does. Tetrahedral splits each
 cell into the six tetrahedra that share the black-white diagonal (the scheme
 of ffmpeg's lut3d, OpenColorIO and Resolve); :func:`_simplex` is the one
-definition of that split, used by the fast numpy kernel and by
-:func:`tetrahedral_weights` (numpy or jax.numpy, for training and solving the
-residual lattice of :mod:`lutlearn.learn.lattice`).
+definition of that split (and :func:`_corners` of the trilinear cell), used by
+the fast numpy kernel, by the compiled kernels of :mod:`lutlearn.luts.kernel`
+and by :func:`tetrahedral_weights` (numpy or jax.numpy, for training and
+solving the residual lattice of :mod:`lutlearn.learn.lattice`).
 
 The kernels work on chunks of points that stay in cache, in planar layout
 (one contiguous array per channel, for the table too), so every numpy call is
@@ -86,21 +87,26 @@ def _cells(n: int, points: np.ndarray):
     return base, f
 
 
-def _tetrahedron_steps(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat offsets of a cell's 2nd and 3rd tetrahedron vertices, by ordering case.
+def _path(rg, gb, rb, n: int, where):
+    """Flat offsets of a cell's 2nd and 3rd tetrahedron vertices from the fractions' order.
 
-    The case code is ``(r>=g) | (g>=b) << 1 | (r>=b) << 2`` on the fractions.
-    The path goes along the axis with the largest fraction, then to the corner
-    opposite the smallest; ties give those vertices zero weight, so any
-    tie-break is exact.
+    ``rg, gb, rb`` say ``r >= g``, ``g >= b``, ``r >= b``. The path goes along
+    the axis with the largest fraction, then to the corner opposite the
+    smallest; ties give those vertices zero weight, so any tie-break is exact.
+    ``where(cond, a, b)`` is a selection (``xp.where`` on arrays, or on
+    Python bools for the table of :func:`_tetrahedron_steps`).
     """
+    step1 = where(rg & rb, 1, where(gb, n, n * n))
+    smallest = where(gb & rb, n * n, where(rg, n, 1))
+    return step1, (1 + n + n * n) - smallest
+
+
+def _tetrahedron_steps(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_path` tabulated by case code ``(r>=g) | (g>=b) << 1 | (r>=b) << 2`` (the numpy kernel's lookup)."""
     step1, step2 = np.zeros(8, np.int32), np.zeros(8, np.int32)
-    diag = 1 + n + n * n
     for code in range(8):
-        rg, gb, rb = code & 1, (code >> 1) & 1, (code >> 2) & 1
-        step1[code] = 1 if (rg and rb) else (n if gb else n * n)
-        smallest = n * n if (gb and rb) else (n if rg else 1)
-        step2[code] = diag - smallest
+        rg, gb, rb = bool(code & 1), bool(code & 2), bool(code & 4)
+        step1[code], step2[code] = _path(rg, gb, rb, n, lambda c, a, b: a if c else b)
     return step1, step2
 
 
@@ -124,21 +130,21 @@ def _simplex(base, fr, fg, fb, n: int, xp=np):
     Returns:
         (vertices, weights): two 4-tuples of (M,) arrays; weights sum to 1.
     """
-    if xp is np:  # the fast path: byte masks, in-place arithmetic
+    if xp is np:  # the fast path: byte masks, a table lookup, in-place arithmetic
         code = (fr >= fg).view(np.uint8) | ((fg >= fb).view(np.uint8) << 1) | ((fr >= fb).view(np.uint8) << 2)
+        step1, step2 = (s[code] for s in _tetrahedron_steps(n))
         hi = np.maximum(np.maximum(fr, fg), fb)
         lo = np.minimum(np.minimum(fr, fg), fb)
         mid = fr + fg
         mid += fb
         mid -= hi
         mid -= lo
-    else:
-        code = (fr >= fg).astype(xp.int32) | ((fg >= fb).astype(xp.int32) << 1) | ((fr >= fb).astype(xp.int32) << 2)
+    else:  # selections, not a gather from a table: half the work of a compiled (XLA) kernel
+        step1, step2 = _path(fr >= fg, fg >= fb, fr >= fb, n, xp.where)
         hi = xp.maximum(xp.maximum(fr, fg), fb)
         lo = xp.minimum(xp.minimum(fr, fg), fb)
         mid = fr + fg + fb - hi - lo
-    step1, step2 = (xp.asarray(s) for s in _tetrahedron_steps(n))
-    vertices = (base, base + step1[code], base + step2[code], base + (1 + n + n * n))
+    vertices = (base, base + step1, base + step2, base + (1 + n + n * n))
     return vertices, (1 - hi, hi - mid, mid - lo, lo)
 
 
@@ -149,9 +155,11 @@ def _tetrahedral(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> No
     _weighted_sum(packed, vertices, weights, out)
 
 
-def _trilinear(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None:
-    n = packed.size
-    base, (fr, fg, fb) = _cells(n, points)
+def _corners(base, fr, fg, fb, n: int):
+    """The cell of each point: its 8 flat corner indices and trilinear weights, numpy or jax.numpy alike.
+
+    Args: as :func:`_simplex`. Returns: (vertices, weights), two 8-lists of (M,) arrays.
+    """
     vertices, weights = [], []
     for corner in range(8):
         wr = fr if corner & 1 else 1 - fr
@@ -159,7 +167,13 @@ def _trilinear(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None
         wb = fb if corner & 4 else 1 - fb
         vertices.append(base + ((corner & 1) + n * ((corner >> 1) & 1) + n * n * (corner >> 2)))
         weights.append(wr * wg * wb)
-    _weighted_sum(packed, vertices, weights, out)
+    return vertices, weights
+
+
+def _trilinear(packed: PackedTable, points: np.ndarray, out: np.ndarray) -> None:
+    n = packed.size
+    base, (fr, fg, fb) = _cells(n, points)
+    _weighted_sum(packed, *_corners(base, fr, fg, fb, n), out)
 
 
 METHODS = {"tetrahedral": tetrahedral, "trilinear": trilinear}

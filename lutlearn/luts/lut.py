@@ -130,10 +130,19 @@ class LUT3D(TableLUT):
         rgb = check_colours(rgb)
         if method not in interp.METHODS:
             raise LutlearnError(f"interpolation must be one of {sorted(interp.METHODS)}, got {method!r}")
-        points = rgb.reshape(-1, 3)
-        if not self.has_default_domain:
-            points = (points - self.domain_min) / (self.domain_max - self.domain_min)
+        points = self.lattice_coords(rgb.reshape(-1, 3))
         return interp.METHODS[method](self._packed(), points).reshape(rgb.shape)
+
+    def lattice_coords(self, points: np.ndarray) -> np.ndarray:
+        """Input colours float32 (M, 3) -> lattice coordinates (0 at the first node, 1 at the last; not clamped).
+
+        The domain scaling of :meth:`apply`, defined once (the compiled kernels
+        of :mod:`lutlearn.luts.kernel` tabulate it); ``points`` itself for the
+        default domain 0..1.
+        """
+        if self.has_default_domain:
+            return points
+        return (points - self.domain_min) / (self.domain_max - self.domain_min)
 
     def _packed(self) -> interp.PackedTable:
         """The table in the kernels' layout, made on first use and kept (the LUT is immutable)."""

@@ -102,3 +102,44 @@ def test_usage_errors_exit_2(shoot, tmp_path):
     assert _run(shoot / "a.png", "-o", tmp_path / "x.png").exit_code == 2
     missing = _run(tmp_path / "nope.png", "--look", CUBE, "-o", tmp_path / "x.png")
     assert missing.exit_code == 1 and "nope.png: no such file" in missing.output
+
+
+def test_help_says_what_is_chosen():
+    text = CliRunner().invoke(cli, ["apply", "--help"], terminal_width=200).output
+    for words in ("keeps its compression", "uncompressed stays uncompressed", "lutlearn[tiff]",
+                  "keeps its quality unless --quality", "--png-compression [fast|small]", "zlib RLE",
+                  "--engine [auto|numpy|compiled]", "--bake N"):
+        assert words in text, words
+
+
+def test_png_compression_engine_and_bake(shoot, tmp_path):
+    from lutlearn.learn import modelfile
+    from lutlearn.learn.model import LearnedModel, MLPSpec
+
+    small = _run(shoot / "a.png", "--look", CUBE, "-o", tmp_path / "s.png", "--png-compression", "small")
+    fast = _run(shoot / "a.png", "--look", CUBE, "-o", tmp_path / "f.png")
+    assert small.exit_code == 0 and fast.exit_code == 0, small.output + fast.output
+    np.testing.assert_array_equal(read_image(tmp_path / "s.png").rgb, read_image(tmp_path / "f.png").rgb)
+    for engine in ("numpy", "compiled"):
+        result = _run(shoot / "c.tif", "--look", CUBE, "-o", tmp_path / f"{engine}.tif", "--engine", engine)
+        assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(read_image(tmp_path / "numpy.tif", codes=True).rgb,
+                                  read_image(tmp_path / "compiled.tif", codes=True).rgb)
+    rng = np.random.default_rng(0)
+    params = {"w": [rng.normal(0, 0.5, (3, 8)).astype(np.float32), rng.normal(0, 0.5, (8, 3)).astype(np.float32)],
+              "b": [np.zeros(8, np.float32), np.full(3, 0.2, np.float32)]}
+    model = modelfile.save_model(LearnedModel(spec=MLPSpec(hidden=(8,)), params=params), tmp_path / "m.npz")
+    exact = _run(shoot / "c.tif", "--look", model, "-o", tmp_path / "exact.tif")
+    baked = _run(shoot / "c.tif", "--look", model, "-o", tmp_path / "baked.tif", "--bake", "33")
+    assert exact.exit_code == 0 and baked.exit_code == 0, exact.output + baked.output
+    diff = read_image(tmp_path / "exact.tif", codes=True).rgb.astype(int) - read_image(tmp_path / "baked.tif",
+                                                                                          codes=True).rgb
+    assert 0 < np.abs(diff).max() <= 400  # the 33^3 LUT's interpolation error: under 0.6% of full scale
+    assert _run(shoot / "a.png", "--look", CUBE, "-o", tmp_path / "x.png", "--bake", "1").exit_code == 2
+
+
+def test_bake_does_not_go_with_cluster(shoot, tmp_path):
+    """Refused before any connection: a cluster job would otherwise evaluate the model exactly, ignoring --bake."""
+    result = _run(shoot / "a.png", "--look", CUBE, "--out-dir", tmp_path / "o", "--bake", "33",
+                  "--cluster", "127.0.0.1:1")
+    assert result.exit_code == 2 and "--bake does not go with --cluster" in result.output

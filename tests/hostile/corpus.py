@@ -220,6 +220,43 @@ def tiff_declared(width: int, height: int, bits: int = 8) -> bytes:
     return bytes(out)
 
 
+def tiff_uncompressed(width: int, height: int, *, bits: int = 16, row: bytes | None = None,
+                      rows_per_strip: int = 16) -> bytes:
+    """A complete uncompressed RGB TIFF of ``width`` x ``height``, small on disk whatever it declares.
+
+    Every strip points at the same ``rows_per_strip`` rows of data (``row``, a
+    big-endian PNG-style row as :func:`gradient_row` makes, stored
+    little-endian here), so a 100-Mpx 16-bit file weighs ~1 MB and decodes to 600 MB.
+    """
+    dtype = ">u2" if bits == 16 else "u1"
+    raw = np.frombuffer(row if row is not None else bytes(width * 3 * bits // 8), dtype)
+    assert raw.size == width * 3
+    block = raw.astype(dtype.replace(">", "<")).tobytes() * rows_per_strip
+    strips = -(-height // rows_per_strip)
+    counts = [len(block)] * (strips - 1) + [len(block) // rows_per_strip * (height - rows_per_strip * (strips - 1))]
+    entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 3, "bps"), (259, 3, 1, 1), (262, 3, 1, 2),
+               (273, 4, strips, "offsets"), (277, 3, 1, 3), (278, 4, 1, rows_per_strip), (279, 4, strips, "counts"),
+               (284, 3, 1, 1)]
+    ifd_at = 8
+    extra_at = ifd_at + 2 + 12 * len(entries) + 4
+    bps = struct.pack("<3H", bits, bits, bits) + b"\0\0"
+    data_at = extra_at + len(bps) + 8 * strips
+    arrays = {"bps": (extra_at, bps), "offsets": (extra_at + len(bps), struct.pack(f"<{strips}I", *[data_at] * strips)),
+              "counts": (extra_at + len(bps) + 4 * strips, struct.pack(f"<{strips}I", *counts))}
+    out = bytearray(b"II*\x00" + struct.pack("<I", ifd_at) + struct.pack("<H", len(entries)))
+    for tag, kind, count, value in entries:
+        if isinstance(value, str):
+            packed = struct.pack("<I", arrays[value][0])
+        else:
+            packed = struct.pack("<H", value) + b"\0\0" if kind == 3 else struct.pack("<I", value)
+        out += struct.pack("<HHI", tag, kind, count) + packed
+    out += struct.pack("<I", 0)
+    for _, data in arrays.values():
+        out += data
+    assert len(out) == data_at
+    return bytes(out + block)
+
+
 def cmyk_jpeg() -> bytes:
     return small_jpeg(mode="CMYK")
 

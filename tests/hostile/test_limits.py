@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 import pytest
+import tifffile
 from PIL import Image
 
 from tests.hostile import checks, corpus
@@ -107,4 +108,22 @@ def test_apply_at_the_default_limit_within_budget(ws, bit_depth, colour):
     Image.MAX_IMAGE_PIXELS = None
     with Image.open(ws.out / "result.png") as im:
         assert im.size == (width, height)
+    checks.rss_at_most(r, APPLY_AT_LIMIT_MB)
+
+
+@pytest.mark.slow
+@pytest.mark.cmd("apply")
+def test_apply_16bit_uncompressed_tiff_at_the_default_limit_within_budget(ws):
+    """100 Mpx of 16-bit RGB in an uncompressed TIFF (decoded by tifffile), written uncompressed as it came."""
+    width = 10000
+    height = DEFAULT_MAX_PIXELS // width
+    src = ws.put("limit16.tif", corpus.tiff_uncompressed(width, height, bits=16, row=corpus.gradient_row(width, 3, 16)))
+    r = ws.run("apply", src, "--look", ws.look(), "-o", "out/result.tif", rss_kill_mb=4000, timeout=300)
+    checks.ok(r)
+    with tifffile.TiffFile(ws.out / "result.tif") as tif:
+        page = tif.pages.first
+        assert page.shape == (height, width, 3) and page.dtype == np.uint16 and int(page.compression) == 1
+    first = np.array(tifffile.memmap(ws.out / "result.tif", mode="r")[0])  # contiguous: read one row only
+    want = np.frombuffer(corpus.gradient_row(width, 3, 16), ">u2").reshape(width, 3)[:, ::-1]  # red and blue swapped
+    np.testing.assert_array_equal(first, want)
     checks.rss_at_most(r, APPLY_AT_LIMIT_MB)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from lutlearn.errors import ImageReadError, LutlearnError, LutlearnWarning
+from lutlearn.errors import ImageReadError, LutlearnError
 from lutlearn.images import read_image, write_image
 from lutlearn.images.highbit import png_with_metadata, tiff_as_stored
 
@@ -31,7 +31,6 @@ def _tags(exif_bytes):
     return exif.get(274), exif.get(0x010F), exif.get_ifd(0x8769).get(0x9003)
 
 
-@pytest.mark.filterwarnings("ignore:16-bit TIFF output keeps only:lutlearn.errors.LutlearnWarning")
 @pytest.mark.parametrize("ext, depth", CASES)
 def test_metadata_round_trip(tmp_path, ext, depth):
     rgb = _codes(depth)
@@ -42,10 +41,7 @@ def test_metadata_round_trip(tmp_path, ext, depth):
         np.testing.assert_array_equal(back.rgb, rgb)
     assert back.icc_profile == ICC
     assert np.allclose(back.dpi, (300, 200), atol=0.01)
-    orientation, make, when = _tags(back.exif)
-    assert orientation == 6
-    if (ext, depth) != ("tif", 16):  # 16-bit TIFF keeps only the Orientation tag (documented)
-        assert (make, when) == ("lutlearn test camera", "2024:05:06 07:08:09")
+    assert _tags(back.exif) == (6, "lutlearn test camera", "2024:05:06 07:08:09")  # every format, every depth
 
 
 @pytest.mark.parametrize("ext, depth", [c for c in CASES if c[0] != "jpg"])
@@ -56,7 +52,6 @@ def test_alpha_passes_through_untouched(tmp_path, ext, depth):
     np.testing.assert_array_equal(back.alpha, alpha)
 
 
-@pytest.mark.filterwarnings("ignore:16-bit TIFF output keeps only:lutlearn.errors.LutlearnWarning")
 @pytest.mark.parametrize("orientation", [2, 3, 6, 8])
 @pytest.mark.parametrize("ext, depth", [c for c in CASES if c[0] != "jpg"])
 def test_orientation_is_kept_not_applied(tmp_path, ext, depth, orientation):
@@ -65,11 +60,6 @@ def test_orientation_is_kept_not_applied(tmp_path, ext, depth, orientation):
     back = read_image(path, codes=True)
     np.testing.assert_array_equal(back.rgb, rgb)  # pixels as stored, not turned
     assert _tags(back.exif)[0] == orientation
-
-
-def test_16bit_tiff_says_which_exif_tags_it_drops(tmp_path):
-    with pytest.warns(LutlearnWarning, match="16-bit TIFF output keeps only the EXIF Orientation tag"):
-        write_image(tmp_path / "x.tif", _codes(16), bit_depth=16, exif=_exif())
 
 
 def test_float_interface_unchanged(tmp_path):
