@@ -15,7 +15,8 @@ What is timed (wall clock, best of ``--repeat``; the CPU time is printed too):
 - **LUT stage**, in memory, decode and encode excluded: ``render`` on 8-bit
   codes with a cold colour cache (one photo's cost; 2 threads, 1 thread, and
   the cache filled by the compiled kernel) and on 16-bit codes (the compiled
-  kernel; the numpy kernel on 2 threads for reference); ffmpeg's ``lut3d``
+  kernel; the numpy kernel by code tables, what a fresh process uses, and the
+  general per-pixel numpy path, each on 2 threads); ffmpeg's ``lut3d``
   (``-threads 1``) on rawvideo from tmpfs, as (run with lut3d - same run with
   ``null``) per frame, 3 frames.
 - **Whole process**: ``lutlearn apply IN --look look.cube -o OUT`` as a fresh
@@ -170,7 +171,9 @@ def lut_stage(files: dict, tmp: Path, repeat: int) -> dict:
         "8-bit cold, 2 threads, compiled fill": best(
             lambda: render(img8, look.apply, threads=2, kernel=kernel, out=out8), repeat),
         "16-bit, compiled kernel": best(lambda: render(img16, look.apply, kernel=kernel, out=out16), repeat),
-        "16-bit, numpy kernel, 2 threads": best(lambda: render(img16, look.apply, threads=2, out=out16), 1),
+        "16-bit, numpy code tables, 2 threads": best(
+            lambda: render(img16, look.apply, threads=2, kernel=look.tabulated(), out=out16), repeat),
+        "16-bit, numpy per pixel, 2 threads": best(lambda: render(img16, look.apply, threads=2, out=out16), 1),
     }
     img8.tofile(tmp / "i8.rgb")
     img16.astype("<u2").tofile(tmp / "i16.rgb")

@@ -93,6 +93,8 @@ def _render(rgb: np.ndarray, look: Look, strength: float, threads: int, cache: C
         cache = cache or ColourCache(look.apply, strength, _kernel(look, 0))
         return render(rgb, look.apply, strength=strength, threads=threads, cache=cache, out=out)
     kernel = _kernel(look, rgb.size // 3 * files)
+    if kernel is None and rgb.dtype == np.uint16:
+        kernel = look.tabulated()  # no JAX to import: the numpy kernel by code tables
     return render(rgb, look.apply, strength=strength, threads=threads, kernel=kernel, out=out)
 
 

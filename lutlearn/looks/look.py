@@ -41,7 +41,8 @@ COMPILED_MIN_PIXELS = 40_000_000
 class Look(Protocol):
     """A colour transform: float32 (..., 3) in [0, 1] -> float32 (..., 3).
 
-    ``kernel(pixels)`` returns a compiled kernel equal to ``apply`` or None.
+    ``kernel(pixels)`` returns a compiled kernel equal to ``apply`` or None;
+    ``tabulated()`` the numpy kernel for 16-bit codes equal to it, or None.
     """
 
     name: str
@@ -49,6 +50,8 @@ class Look(Protocol):
     def apply(self, rgb: np.ndarray) -> np.ndarray: ...
 
     def kernel(self, pixels: int = 0): ...
+
+    def tabulated(self): ...
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -105,6 +108,23 @@ class LatticeLook:
             object.__setattr__(self, "_kernel", kernel)  # the LUT is immutable: so is its kernel
         return kernel
 
+    def tabulated(self):
+        """The numpy kernel for 16-bit codes of a 3D LUT (made on first use, then kept), or None (a 1D LUT).
+
+        Returns:
+            A :class:`~lutlearn.luts.tabulated.TabulatedLut`: the same codes as
+            :meth:`apply`, no JAX (what 16-bit work uses when :meth:`kernel` is None).
+        """
+        if not isinstance(self.lut, (LUT3D, ShaperLUT)):
+            return None
+        tab = self.__dict__.get("_tabulated")
+        if tab is None:
+            from lutlearn.luts.tabulated import tabulate
+
+            tab = tabulate(self.lut, self.method)
+            object.__setattr__(self, "_tabulated", tab)  # the LUT is immutable: so are its tables
+        return tab
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class FunctionLook:
@@ -124,6 +144,9 @@ class FunctionLook:
         return np.asarray(self.fn(rgb.reshape(-1, 3)), np.float32).reshape(rgb.shape)
 
     def kernel(self, pixels: int = 0) -> None:
+        """None: a function is always evaluated as it is."""
+
+    def tabulated(self) -> None:
         """None: a function is always evaluated as it is."""
 
 

@@ -45,6 +45,7 @@ import numpy as np
 
 from lutlearn.codes import from_codes, key_values, pack_rgb8, round_scaled, to_codes
 from lutlearn.errors import LutlearnError, LutlearnWarning
+from lutlearn.luts.tabulated import TabulatedLut, apply_codes
 
 __all__ = ["ColourCache", "render", "evaluate", "blend", "look_codes", "CHUNK"]
 
@@ -279,6 +280,21 @@ def _render_kernel(src: np.ndarray, dst: np.ndarray, kernel, strength: float) ->
     return clipped
 
 
+def _render_tabulated(src: np.ndarray, dst: np.ndarray, tab: TabulatedLut, strength: float, threads: int) -> int:
+    """src, dst: uint16 (P, 3); the per-code tables of :mod:`lutlearn.luts.tabulated`. Returns pixels clipped."""
+    clipped = [0]
+    lock = threading.Lock()
+
+    def work(a: int, b: int) -> None:
+        c = apply_codes(tab, src[a:b], dst[a:b], strength)
+        if c:
+            with lock:
+                clipped[0] += c
+
+    _run(work, src.shape[0], threads)
+    return clipped[0]
+
+
 def _render_direct(src, dst, fn, strength: float, threads: int) -> int:
     """src, dst: uint16 codes or float32 values (never rounded) (P, 3); ``fn`` per pixel. Returns pixels clipped."""
     clipped = [0]
@@ -312,7 +328,9 @@ def render(rgb: np.ndarray, fn: ColourFn, *, strength: float = 1.0, threads: int
         kernel: optional :class:`~lutlearn.luts.kernel.LutKernel` computing
             ``fn`` exactly (a LUT look's, ``LatticeLook.kernel``); used for
             16-bit and float images of at least 2^16 pixels and to fill a new
-            8-bit cache.
+            8-bit cache. Or a :class:`~lutlearn.luts.tabulated.TabulatedLut`
+            of the same look (``LatticeLook.tabulated``): the numpy kernel for
+            16-bit images, same codes as ``fn``.
         out: optional C-contiguous array of ``rgb``'s shape and dtype for the
             result; it may be ``rgb`` itself (every pixel is read before it is
             written), which saves a full-size array.
@@ -346,10 +364,15 @@ def render(rgb: np.ndarray, fn: ColourFn, *, strength: float = 1.0, threads: int
     if src.shape[0] == 0:
         pass
     elif rgb.dtype == np.uint8:
-        cache = cache or ColourCache(fn, strength, kernel)
+        cache = cache or ColourCache(fn, strength, None if isinstance(kernel, TabulatedLut) else kernel)
         before = cache.clipped
         _render8(src, dst, cache, threads)
         clipped, unit = cache.clipped - before, "colours"
+    elif isinstance(kernel, TabulatedLut):
+        if rgb.dtype == np.uint16:
+            clipped = _render_tabulated(src, dst, kernel, strength, threads)
+        else:
+            clipped = _render_direct(src, dst, fn, strength, threads)
     elif kernel is not None and src.shape[0] >= KERNEL_MIN:
         clipped = _render_kernel(src, dst, kernel, strength)
     else:

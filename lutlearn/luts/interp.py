@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["tetrahedral", "trilinear", "pack", "PackedTable", "METHODS", "tetrahedral_weights", "lookup"]
+__all__ = ["tetrahedral", "trilinear", "pack", "PackedTable", "METHODS", "tetrahedral_weights", "lookup", "axis_cells"]
 
 _CHUNK = 1 << 14
 
@@ -74,6 +74,19 @@ def _chunked(kernel, table, points):
 
 def _cells(n: int, points: np.ndarray):
     """Cell origin (flat index, (M,) int32) and fractions ((3, M) float32, planar) of each point."""
+    i0, f = axis_cells(n, points)
+    base = i0[2] * (n * n)
+    base += i0[1] * n
+    base += i0[0]
+    return base, f
+
+
+def axis_cells(n: int, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's cell along each axis (int32 (3, M)) and its fraction within it (float32 (3, M)), clamped.
+
+    Per channel and elementwise: :mod:`lutlearn.luts.tabulated` runs it once
+    per 16-bit code and gets the kernels' own numbers.
+    """
     f = np.array(points.T, dtype=np.float32, order="C")  # always a copy: worked on in place below
     np.maximum(f, 0.0, out=f)
     np.minimum(f, 1.0, out=f)
@@ -81,10 +94,7 @@ def _cells(n: int, points: np.ndarray):
     i0 = f.astype(np.int32)
     np.minimum(i0, n - 2, out=i0)
     f -= i0
-    base = i0[2] * (n * n)
-    base += i0[1] * n
-    base += i0[0]
-    return base, f
+    return i0, f
 
 
 def _path(rg, gb, rb, n: int, where):
