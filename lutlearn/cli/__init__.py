@@ -103,6 +103,9 @@ def cli():
 
 def main(argv=None):
     """Console entry point."""
+    from lutlearn.cli.malloc import keep_scratch_memory
+
+    keep_scratch_memory()
     return cli.main(args=argv, prog_name="lutlearn")
 
 
