@@ -8,7 +8,7 @@ import warnings
 import click
 
 from lutlearn.cli.options import json_option, outputs_option, overwrite_option, seed_option, size_option
-from lutlearn.errors import LutlearnWarning
+from lutlearn.errors import LutlearnError, LutlearnWarning
 from lutlearn.learn.train import FitConfig
 
 _DEFAULTS = FitConfig._field_defaults
@@ -56,7 +56,7 @@ def _print_summary(summary, as_json: bool) -> None:
         click.echo(f"note: {note}", err=True)
 
 
-_TRAINER_OPTIONS = ("backend", "epochs", "batch_size", "lr", "patience", "epoch_samples", "jpeg_chroma", "report")
+_TRAINER_OPTIONS = ("backend", "epochs", "batch_size", "lr", "patience", "epoch_samples", "jpeg_chroma")
 
 
 @click.command("fit")
@@ -118,8 +118,6 @@ def fit(ctx, images, pair_dirs, outputs, size, hald_level, hidden, lattice, meth
         $ lutlearn fit IMG_0042.tif IMG_0042.jpg -o look.cube
         $ lutlearn fit --pairs originals/ exports/ -o look.cube --json
     """
-    from lutlearn.errors import LutlearnError
-
     if match_size:
         warnings.warn("--match-size is deprecated and ignored: photo pairs of different sizes are registered and "
                       "the larger image is area-averaged down (never upsampled)", LutlearnWarning, stacklevel=1)
@@ -133,6 +131,9 @@ def fit(ctx, images, pair_dirs, outputs, size, hald_level, hidden, lattice, meth
                                 "fitted together; fit them separately (or choose --method)")
         method = "pixel" if all(charts) else "photo"
     if method == "photo":
+        if report:
+            raise LutlearnError(f"{report}: --report draws the chart (pixel) fit; photo pairs print their account on "
+                                "stderr (--json for programs)")
         ignored = [f"--{name.replace('_', '-')}" for name in _TRAINER_OPTIONS
                    if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
         _fit_photos(pairs, outputs, size, hald_level, hidden, lattice, seed, title, overwrite, as_json)

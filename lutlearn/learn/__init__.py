@@ -24,7 +24,8 @@ from lutlearn.learn.fitting import FitSummary, fit_files
 from lutlearn.learn.model import LearnedModel, MLPSpec
 from lutlearn.learn.modelfile import load_model, save_model
 from lutlearn.learn.pairs import Samples, load_pairs
+from lutlearn.learn.photofit import fit_photo_files, fit_photo_pairs
 from lutlearn.learn.train import FitConfig, FitResult, fit
 
 __all__ = ["FitConfig", "FitResult", "FitSummary", "LearnedModel", "MLPSpec", "Samples", "fit", "fit_files",
-           "load_model", "load_pairs", "save_model"]
+           "fit_photo_files", "fit_photo_pairs", "load_model", "load_pairs", "save_model"]

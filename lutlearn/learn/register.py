@@ -53,6 +53,7 @@ MIN_INLIERS = 12  # feature matches that must agree with one transform
 MIN_INLIER_RATIO = 0.2  # of the ratio-test matches
 MIN_CORRELATION = 0.6  # ECC correlation of the aligned grade-invariant pictures
 IDENTITY_TOL = 0.15  # pixels: a same-size transform closer than this to identity is not applied
+FRAME_DRIFT = 2.0  # analysis pixels: how far ECC may move a frame corner without feature matches to confirm it
 
 
 class RegistrationError(LutlearnError):
@@ -231,24 +232,39 @@ def register(before: np.ndarray, after: np.ndarray, names=("before", "after")) -
     m, matches, inliers = _feature_transform(pa, pb)
     candidates = []
     if m is not None and inliers >= MIN_INLIERS and inliers >= MIN_INLIER_RATIO * matches:
-        candidates.append(m)
-    # Same frame, just graded: start ECC from the identity (scaled to the other size) as well.
+        candidates.append(("features", m))
+    # The same frame at another size: start ECC from the scaled identity as well. Without feature matches to
+    # confirm it, this candidate may only move a little: on smooth, featureless pictures ECC can bend any
+    # frame onto any other (two different gradients reach correlation 0.99).
     sx, sy = pb.shape[1] / pa.shape[1], pb.shape[0] / pa.shape[0]
-    candidates.append(np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5]]))
-    best, best_cc = None, -1.0
-    for init in candidates:
+    candidates.append(("frame", np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5]])))
+    best, best_cc, drift = None, -1.0, 0.0
+    for how, init in candidates:
         refined, cc = _ecc(pa, pb, init)
+        if how == "frame":
+            drift = _corner_shift(refined, init, pa.shape)
+            if drift > FRAME_DRIFT:
+                continue
         if cc > best_cc:
             best, best_cc = refined, cc
         if cc > 0.9:
             break
     if best_cc < MIN_CORRELATION:
+        why = (f"correlation {max(best_cc, 0):.2f} < {MIN_CORRELATION}" if best is not None else
+               f"the frames only meet bent by {drift:.0f} px")
         raise RegistrationError(
             f"{names[1]} does not show the same picture as {names[0]} ({inliers} of {matches} feature matches "
-            f"agree, correlation {max(best_cc, 0):.2f} < {MIN_CORRELATION}); pair each photo with its own export")
+            f"agree, {why}); pair each photo with its own export")
     full = np.linalg.inv(to_b) @ _h(best) @ to_a
     return Registration(full[:2], matches, inliers if m is not None and len(candidates) > 1 else 0, best_cc,
                         (before.shape[1], before.shape[0]), (after.shape[1], after.shape[0]))
+
+
+def _corner_shift(m: np.ndarray, init: np.ndarray, shape) -> float:
+    """Largest distance (pixels) between where ``m`` and ``init`` put the corners of a picture of ``shape``."""
+    h, w = shape[:2]
+    corners = np.array([[0, 0, 1], [w - 1, 0, 1], [0, h - 1, 1], [w - 1, h - 1, 1]], np.float64)
+    return float(np.abs(corners @ (np.asarray(m, np.float64) - init).T).max())
 
 
 def _same_frame(pa, pb, to_a, to_b, before, after) -> Registration | None:
