@@ -102,6 +102,16 @@ def test_two_different_photos_are_one_clear_error(kodim05):
     assert isinstance(e.value, LutlearnError) and "\n" not in str(e.value)
 
 
+def test_featureless_pictures_are_not_bent_into_a_match():
+    """Two smooth gradients with different noise: ECC alone could bend one onto the other (correlation 0.99)."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:64, 0:96] / 95.0
+    ramp = np.stack([x, y, (x + y) / 2], -1).astype(np.float32)
+    a, b = (np.clip(ramp + rng.normal(0, 0.03, ramp.shape), 0, 1).astype(np.float32) for _ in range(2))
+    with pytest.raises(register.RegistrationError, match="does not show the same picture"):
+        register.register(a, b[:, :64])
+
+
 @pytest.mark.slow  # the CLI's end-to-end test fits the same pair in the default run
 def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia):
     before, after = save8(kodim05, tmp_path / "b.png"), save8(velvia.apply(kodim05), tmp_path / "a.jpg", quality=80)
