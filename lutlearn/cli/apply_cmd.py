@@ -4,6 +4,7 @@ import math
 
 import click
 
+from lutlearn.cli.cluster_opts import cluster_option
 from lutlearn.cli.options import jobs_option, out_dir_option, output_option, overwrite_option
 
 
@@ -11,7 +12,6 @@ def _finite(ctx, param, value):
     if value is not None and math.isnan(value):  # FloatRange lets nan through
         raise click.BadParameter("must be a number in 0..1, got nan")
     return value
-
 
 
 @click.command("apply")
@@ -29,8 +29,13 @@ def _finite(ctx, param, value):
               help="Output bit depth (default: the input's).")
 @jobs_option
 @overwrite_option
+@cluster_option
+@click.option("--photos-per-task", type=click.IntRange(1, 4096), default=None,
+              help="With --cluster: photos per LUT task. [default: about 8 tasks per CPU, at most 8 photos]")
+@click.option("--timings", is_flag=True, help="With --cluster: print the job's timings (s) as JSON to stderr.")
 @click.pass_context
-def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_depth, jobs, overwrite):
+def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_depth, jobs, overwrite, cluster,
+          photos_per_task, timings):
     """Apply a look to PHOTOS (files, folders or glob patterns).
 
     8- and 16-bit PNG/TIFF keep their bit depth; JPEG is written with
@@ -44,8 +49,31 @@ def apply(ctx, photos, look, output, out_dir, strength, method, quality, bit_dep
     \b
         $ lutlearn apply kodim05.png --look film.cube -o graded.png
         $ lutlearn apply shoot/ --look portra.png --out-dir graded/ --strength 0.7
+
+    With --cluster ADDRESS (or $LUTLEARN_CLUSTER) the photos are graded on a
+    Ray cluster into --out-dir (a folder every node shares, or an object-store
+    URI); PHOTOS may also be list files and URIs. Outputs are written
+    atomically and named from their inputs, so outputs that exist are skipped
+    (unless --overwrite): re-running the same command finishes a job.
+
+    \b
+        $ lutlearn apply s3://shop/in/ --look teal_orange --out-dir s3://shop/out/ --cluster 10.0.0.5:6379
     """
     import sys
+
+    from lutlearn.cli.cluster_opts import address, refuse, run_job
+
+    where = address(cluster)
+    if where is not None:
+        refuse(**{"-o/--output does not go with --cluster (use --out-dir)": output})
+        if out_dir is None:
+            raise click.UsageError("--cluster needs --out-dir DIR (a shared folder or an object-store URI)")
+        from lutlearn.cluster.jobs import ApplyOptions
+
+        options = ApplyOptions(strength=strength, method=method, quality=quality,
+                               bit_depth=int(bit_depth) if bit_depth else None, overwrite=overwrite)
+        return run_job(ctx, "run_apply", photos, look, out_dir, options, address=where,
+                       photos_per_task=photos_per_task, timings=timings, echo_written=True)
 
     from lutlearn.cli import one_line
     from lutlearn.cli.signals import exit_status, signals_as_flag

@@ -1,14 +1,16 @@
 """``lutlearn score``: NIMA aesthetic scores of images."""
 
 import json
+import os
 
 import click
 
+from lutlearn.cli.cluster_opts import cluster_option, cpus_per_worker_option, pin_option, results_option
 from lutlearn.cli.options import json_option, weights_option
 
 
 @click.command("score")
-@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("images", nargs=-1, required=True, type=click.Path())
 @weights_option
 @click.option("--padding", type=click.Choice(["keras216", "tfkeras"]), default=None,
               help="Conv padding: keras216 is the graph idealo's weights were trained in; tfkeras is today's "
@@ -16,8 +18,15 @@ from lutlearn.cli.options import json_option, weights_option
 @click.option("--batch-size", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Images per compiled call.")
 @json_option
+@cluster_option
+@results_option
+@cpus_per_worker_option
+@click.option("--timings", is_flag=True, help="With --cluster: print the job's timings (s) as JSON to stderr.")
+@click.option("--rows-per-chunk", type=click.IntRange(1, 4096), default=None, hidden=True)
+@pin_option
 @click.pass_context
-def score(ctx, images, weights, padding, batch_size, as_json):
+def score(ctx, images, weights, padding, batch_size, as_json, cluster, results, cpus_per_worker, timings,
+          rows_per_chunk, pin_cores):
     """Score IMAGES for aesthetics with NIMA (idealo's MobileNet, AVA; or your own from `lutlearn nima train`).
 
     Prints one line per image: path, mean rating (1..10) and its standard
@@ -29,8 +38,30 @@ def score(ctx, images, weights, padding, batch_size, as_json):
     \b
         $ lutlearn score photo.jpg
         $ lutlearn score --json shots/*.jpg > scores.json
+
+    With --cluster ADDRESS (or $LUTLEARN_CLUSTER) the photos are scored on a
+    Ray cluster and the rows go to -o FILE.jsonl|FILE.parquet|DIR/; IMAGES may
+    also be folders, list files and URIs.
+
+    \b
+        $ lutlearn score shoot/ more.txt --cluster local -o scores.jsonl
     """
     from lutlearn.cli import one_line
+    from lutlearn.cli.cluster_opts import address, refuse, run_job
+
+    where = address(cluster)
+    if where is not None:
+        refuse(**{"--json does not go with --cluster (the rows go to -o FILE)": as_json})
+        if results is None:
+            raise click.UsageError("--cluster needs -o/--output FILE.jsonl|FILE.parquet|DIR/ for the results")
+        return run_job(ctx, "run_score", images, results, address=where, weights=weights, padding=padding,
+                       batch_size=batch_size, cpus_per_worker=cpus_per_worker, pin_cores=pin_cores,
+                       rows_per_chunk=rows_per_chunk, timings=timings)
+    refuse(**{"-o/--output needs --cluster (or use --json)": results})
+    for image in images:
+        if os.path.isdir(image):
+            raise click.BadParameter(f"{image!r} is a directory (give its files, or use --cluster)",
+                                     param_hint="IMAGES")
     from lutlearn.nima.score import Scorer, enable_compilation_cache
 
     enable_compilation_cache()

@@ -7,6 +7,7 @@ import time
 
 import click
 
+from lutlearn.cli.cluster_opts import cluster_option, cpus_per_worker_option, pin_option, results_option
 from lutlearn.cli.options import json_option, overwrite_option, weights_option
 
 
@@ -26,8 +27,13 @@ from lutlearn.cli.options import json_option, overwrite_option, weights_option
 @overwrite_option
 @json_option
 @click.option("--timings", is_flag=True, help="Print the seconds spent in each stage to stderr.")
+@cluster_option
+@results_option
+@cpus_per_worker_option
+@pin_option
 @click.pass_context
-def suggest(ctx, photos, look_specs, strengths, top, sheet, no_guards, weights, overwrite, as_json, timings):
+def suggest(ctx, photos, look_specs, strengths, top, sheet, no_guards, weights, overwrite, as_json, timings,
+            cluster, results, cpus_per_worker, pin_cores):
     """Rank looks for PHOTOS (files, folders or globs); the original is an entry, "none".
 
     Each look at each strength gets NIMA's gain, score(graded) - score(original)
@@ -56,8 +62,28 @@ def suggest(ctx, photos, look_specs, strengths, top, sheet, no_guards, weights, 
     \b
         $ lutlearn suggest photo.jpg --top 5 --sheet sheet.jpg
         $ lutlearn suggest shoot/ --looks teal_orange,sepia --strengths 0.5,1 --json
+
+    With --cluster ADDRESS (or $LUTLEARN_CLUSTER) the photos are ranked on a
+    Ray cluster, one row per photo (its --json object, every entry) in -o
+    FILE.jsonl|FILE.parquet|DIR/; PHOTOS may also be list files and URIs.
     """
     from lutlearn.cli import one_line
+    from lutlearn.cli.cluster_opts import address, refuse, run_job
+
+    where = address(cluster)
+    if where is not None:
+        refuse(**{"--json does not go with --cluster (the rows go to -o FILE)": as_json,
+                  "--sheet does not go with --cluster": sheet, "--top does not go with --cluster": top})
+        if results is None:
+            raise click.UsageError("--cluster needs -o/--output FILE.jsonl|FILE.parquet|DIR/ for the results")
+        from lutlearn.rank.candidates import parse_strengths
+
+        specs = [s.strip() for spec in look_specs for s in spec.split(",") if s.strip()] or None
+        return run_job(ctx, "run_suggest", photos, results, address=where, looks=specs,
+                       strengths=parse_strengths(strengths), weights=weights, guards=not no_guards,
+                       cpus_per_worker=cpus_per_worker, pin_cores=pin_cores, timings=timings,
+                       warn=lambda message: click.echo(f"warning: {one_line(message)}", err=True))
+    refuse(**{"-o/--output needs --cluster (or use --json)": results})
     from lutlearn.images import check_output
     from lutlearn.looks.apply import expand_inputs
     from lutlearn.progress import progress_bar
