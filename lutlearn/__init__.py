@@ -9,7 +9,8 @@ registers each file kind's reader and writer (:mod:`lutlearn.filekinds`).
 The public API, re-exported here:
 
 - images and LUT files: :func:`read_image`, :func:`write_image`, :func:`read_lut`, :func:`write_lut`, :class:`LUT3D`;
-- learning: :func:`fit_files` (files in, LUT/model files out), :func:`fit` (samples in),
+- learning: :func:`fit_files` (chart files in, LUT/model files out), :func:`fit_photo_files` (photo pairs
+  in: registered, robust), :func:`fit` (samples in),
   :class:`MLPSpec`, :class:`FitConfig`, :func:`load_pairs`;
 - learned models: :class:`LearnedModel`, :func:`load_model`, :func:`save_model`;
 - applying looks: :func:`resolve_look`, :func:`apply_to_file`.
@@ -20,7 +21,17 @@ Heavy dependencies (jax, colour-science, matplotlib) are imported only when used
 from lutlearn._version import __version__
 from lutlearn.errors import LutlearnError, LutlearnWarning
 from lutlearn.images import read_image, write_image
-from lutlearn.learn import FitConfig, LearnedModel, MLPSpec, fit, fit_files, load_model, load_pairs, save_model
+from lutlearn.learn import (
+    FitConfig,
+    LearnedModel,
+    MLPSpec,
+    fit,
+    fit_files,
+    fit_photo_files,
+    load_model,
+    load_pairs,
+    save_model,
+)
 from lutlearn.looks import apply_to_file, resolve_look
 from lutlearn.luts import LUT3D, read_lut, write_lut
 
@@ -35,6 +46,7 @@ __all__ = [
     "apply_to_file",
     "fit",
     "fit_files",
+    "fit_photo_files",
     "load_model",
     "load_pairs",
     "read_image",

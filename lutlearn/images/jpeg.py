@@ -1,7 +1,10 @@
-"""The stored planes of a chroma-subsampled JPEG, read without the decoder's chroma upsampling."""
+"""JPEG internals: a 4:2:0 file's stored planes (without the decoder's chroma upsampling), and a file's own
+quantisation tables and subsampling, to encode other pixels the way that file was encoded (:class:`JpegCodec`)."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from lutlearn.errors import ImageReadError
 from lutlearn.images.limits import open_checked
 from lutlearn.images.read import short_reason
 
-__all__ = ["read_jpeg_planes"]
+__all__ = ["JpegCodec", "read_jpeg_planes"]
 
 
 def read_jpeg_planes(path: str | os.PathLike):
@@ -43,3 +46,46 @@ def read_jpeg_planes(path: str | os.PathLike):
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
     return luma, chroma
+
+
+@dataclasses.dataclass(frozen=True)
+class JpegCodec:
+    """The JPEG settings of a file, to re-encode other pixels the same way.
+
+    Attributes:
+        qtables: the quantisation tables as Pillow reports them (``im.quantization``).
+        subsampling: Pillow's code: 0 = 4:4:4, 1 = 4:2:2, 2 = 4:2:0.
+    """
+
+    qtables: dict
+    subsampling: int
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> JpegCodec | None:
+        """The settings of a colour JPEG file, or None for any other file."""
+        from PIL import JpegImagePlugin
+
+        path = Path(path)
+        try:
+            with open_checked(path) as im:
+                if im.format != "JPEG" or im.mode != "RGB":
+                    return None
+                return cls({k: list(v) for k, v in im.quantization.items()}, JpegImagePlugin.get_sampling(im))
+        except ImageReadError:
+            raise
+        except (OSError, SyntaxError, ValueError) as e:
+            raise ImageReadError(f"{path}: cannot decode image ({short_reason(e)})") from None
+
+    def roundtrip(self, rgb: np.ndarray) -> np.ndarray:
+        """Encode float sRGB (H, W, 3) as this JPEG would be and decode it again (float32)."""
+        buf = io.BytesIO()
+        codes = np.rint(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.uint8)
+        Image.fromarray(codes).save(buf, format="JPEG", qtables=self.qtables, subsampling=max(self.subsampling, 0))
+        buf.seek(0)
+        with Image.open(buf) as im:
+            return np.asarray(im.convert("RGB"), np.float32) * np.float32(1 / 255)
+
+    def describe(self) -> str:
+        sub = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}.get(self.subsampling, "?")
+        q0 = np.mean(self.qtables.get(0, [0]))
+        return f"JPEG {sub}, mean luma quantiser {q0:.1f}"

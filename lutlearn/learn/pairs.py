@@ -138,10 +138,11 @@ def pair_arrays(before: ImageData, after: ImageData, names=("before", "after"), 
         if not match_size:
             raise LutlearnError(
                 f"{names[1]}: size {wa}x{ha} differs from {names[0]} ({wb}x{hb}); "
-                "re-export it at the same size or pass --match-size to resample it"
+                "re-export it at the same size (a chart must keep every pixel), or fit photos with --method photo, "
+                "which registers pairs of any size"
             )
         y_img = _resample(y_img, (wb, hb))
-        warnings.warn(f"{names[1]}: resampled from {wa}x{ha} to {wb}x{hb} (--match-size)", LutlearnWarning, stacklevel=2)
+        warnings.warn(f"{names[1]}: resampled from {wa}x{ha} to {wb}x{hb} (match_size)", LutlearnWarning, stacklevel=2)
     x, y = before.rgb.reshape(-1, 3), y_img.reshape(-1, 3)
     keep = None
     for img, name in ((before, names[0]), (after, names[1])):

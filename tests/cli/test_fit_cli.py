@@ -76,7 +76,7 @@ def _nan_tiff(tmp_path):
 
 
 @pytest.mark.parametrize("case, make_after, message", [
-    ("sizes", lambda t: _noise(t, "big.png", (48, 64)), "size 64x48 differs from"),
+    ("not the same photo", lambda t: _noise(t, "big.png", (48, 64)), "does not show the same picture as"),
     ("truncated", _truncated, "cannot decode image"),
     ("not an image", lambda t: (t / "notes.png").write_text("hello") and t / "notes.png", "not an image file"),
     ("missing", lambda t: t / "nowhere.png", "no such file"),

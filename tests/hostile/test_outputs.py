@@ -30,10 +30,11 @@ def _setup(ws):
 # recipe: (command, args(inputs, dir) -> argv, output names under dir, trains?)
 RECIPES = {
     "chart": ("chart", lambda i, d: ["chart", "--level", "8", "-o", f"{d}/chart.png"], ["chart.png"], False),
+    # a.png and b.png are not one photo: pair their pixels one to one (--method pixel), as a chart's are
     "fit": ("fit", lambda i, d: ["fit", i["a"], i["b"], "-o", f"{d}/look.npz", "-o", f"{d}/look.cube",
-                                 "--epochs", "1"], ["look.npz", "look.cube"], True),
+                                 "--epochs", "1", "--method", "pixel"], ["look.npz", "look.cube"], True),
     "fit_report": ("fit", lambda i, d: ["fit", i["a"], i["b"], "-o", "out/look.npz", "--report", f"{d}/report.png",
-                                        "--epochs", "1"], ["report.png"], True),
+                                        "--epochs", "1", "--method", "pixel"], ["report.png"], True),
     "bake_cube_and_hald": ("bake", lambda i, d: ["bake", i["model"], "-o", f"{d}/look.cube", "-o", f"{d}/look.png",
                                                  "--hald-level", "4"], ["look.cube", "look.png"], False),
     "demo": ("demo", lambda i, d: ["demo", "--level", "4", "--out-dir", f"{d}/demo"], ["demo"], True),
@@ -138,7 +139,7 @@ def test_bake_second_output_read_only_fails_before_writing(ws, ro_dir):
 def test_fit_model_written_then_cube_hits_full_disk(ws, full_disk):
     a, b = ws.photo("a.png", seed=1), ws.photo("b.png", seed=2)
     before = ws.snap()
-    r = ws.run("fit", a, b, "-o", "out/look.npz", "-o", "full/look.cube", "--epochs", "1")
+    r = ws.run("fit", a, b, "-o", "out/look.npz", "-o", "full/look.cube", "--epochs", "1", "--method", "pixel")
     checks.one_error(r, "full/look.cube", NO_SPACE)
     checks.unchanged(before, ws.snap())
 
@@ -147,7 +148,7 @@ def test_fit_model_written_then_cube_hits_full_disk(ws, full_disk):
 def test_fit_report_into_read_only_folder_fails_before_training(ws, ro_dir):
     a, b = ws.photo("a.png", seed=1), ws.photo("b.png", seed=2)
     before = ws.snap()
-    r = ws.run("fit", a, b, "-o", "out/look.npz", "--report", "ro/report.png", "--epochs", "1")
+    r = ws.run("fit", a, b, "-o", "out/look.npz", "--report", "ro/report.png", "--epochs", "1", "--method", "pixel")
     checks.one_error(r, "ro/report.png", READ_ONLY)
     checks.no_training(r)
     checks.unchanged(before, ws.snap())

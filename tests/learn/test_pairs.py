@@ -52,7 +52,7 @@ def test_pairs_from_files_match_pixels(tmp_path):
 def test_size_mismatch_is_an_error_naming_the_file_and_the_option(tmp_path):
     write_image(tmp_path / "b.png", _ramp())
     write_image(tmp_path / "a.png", _ramp(64, 96))
-    with pytest.raises(LutlearnError, match=r"a\.png: size 96x64 differs .* --match-size"):
+    with pytest.raises(LutlearnError, match=r"a\.png: size 96x64 differs .* --method photo"):
         load_pairs([(tmp_path / "b.png", tmp_path / "a.png")])
 
 

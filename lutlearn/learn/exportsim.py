@@ -1,0 +1,304 @@
+"""A photo pair on its common grid, and a simulation of the export that made the after image.
+
+The after image is not the look applied to the before image: it is the look
+applied, then (maybe) a vignette, then resampled to the export's frame and
+size, then JPEG-compressed. Each of those steps changes the colour of a pixel
+depending on its neighbours (JPEG shrinks texture and averages chroma over
+2x2 blocks; resampling mixes colours across edges), so the after colour of a
+textured pixel is biased toward its surroundings: a model fitted to raw after
+colours comes out flatter and duller than the look (about 1 ΔE on a JPEG q80
+photo).
+
+Because everything but the look is known or estimated (the registration, the
+file's own JPEG quantisation tables and chroma subsampling, the vignette), the
+pipeline can *simulate* the export of its current estimate of the look and
+measure the distortion the export adds at each pixel:
+
+    distortion = export(look(before)) on the grid  −  look(before on the grid)
+
+and fit the next estimate to ``after − distortion``: analysis by synthesis.
+When the estimate is right and the simulation exact, the corrected targets are
+exactly the look's colours; otherwise each round removes most of what is left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from lutlearn.images.jpeg import JpegCodec
+from lutlearn.learn import register, robust
+
+__all__ = [
+    "JpegCodec",
+    "PairGrid",
+    "choose_sharpening",
+    "make_pair_grid",
+    "radius_map",
+    "read_working",
+    "resample_frame",
+]
+
+
+def radius_map(shape: tuple[int, int], to_after: np.ndarray, after_size: tuple[int, int]) -> np.ndarray:
+    """float32 (H, W): each pixel's distance from the after frame's centre / its half-diagonal.
+
+    Args:
+        shape: (H, W) of the grid.
+        to_after: (2, 3) map from grid pixel coords to after pixel coords.
+        after_size: (W, H) of the after frame.
+    """
+    h, w = shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    ax = to_after[0, 0] * xs + to_after[0, 1] * ys + to_after[0, 2]
+    ay = to_after[1, 0] * xs + to_after[1, 1] * ys + to_after[1, 2]
+    wa, ha = after_size
+    return (np.hypot(ax + 0.5 - wa / 2, ay + 0.5 - ha / 2) / math.hypot(wa / 2, ha / 2)).astype(np.float32)
+
+
+@dataclasses.dataclass
+class PairGrid:
+    """One registered pair on its common grid, with what is needed to simulate its export.
+
+    Attributes:
+        name: label in messages.
+        before: float32 (Hb, Wb, 3) the before image at working resolution.
+        x: float32 (H, W, 3) the before image on the grid.
+        after: float32 (H, W, 3) the after image on the grid.
+        valid: bool (H, W) inside both frames.
+        rho: float32 (H, W) radius in the after frame of each grid pixel.
+        rho_before: float32 (Hb, Wb) radius of each before pixel (for the simulated vignette).
+        registration: the :class:`register.Registration` (at working resolution).
+        grid: "before" or "after".
+        codec: the after file's :class:`JpegCodec`, or None (PNG/TIFF, or downsampled to work).
+        after_size: (W, H) of the after image at working resolution.
+        scale_note: how the images were brought to working resolution.
+    """
+
+    name: str
+    before: np.ndarray
+    x: np.ndarray
+    after: np.ndarray
+    valid: np.ndarray
+    rho: np.ndarray
+    rho_before: np.ndarray
+    registration: register.Registration
+    grid: str
+    codec: JpegCodec | None
+    after_size: tuple[int, int]
+    scale_note: str = ""
+    kernel: str = "area"
+    sharpen: tuple = (0.0, 1.0)  # output sharpening (amount, radius px) of the export, found by choose_sharpening
+    area_op: object | None = None  # sparse exact area resampling before -> grid (shrunk, axis-aligned)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.valid.shape
+
+    def export_frame(self, graded: np.ndarray, kernel: str | None = None) -> np.ndarray:
+        """Resample an image on the before grid into the after frame, as the editor's export would."""
+        if self.registration.is_identity:
+            return graded
+        return resample_frame(graded, self.registration, kernel or self.kernel, self.area_op)
+
+    def simulate_export(self, lut, vignette: robust.Vignette, kernel: str | None = None) -> np.ndarray:
+        """The after image the export would make from ``lut`` (a LUT3D) and ``vignette``, on the grid."""
+        graded = lut.apply(self.before)
+        if vignette.a or vignette.b:
+            graded = _vignetted(graded, vignette, self.rho_before)
+        frame = _sharpened(self.export_frame(graded, kernel), *self.sharpen)
+        if self.codec:
+            frame = self.codec.roundtrip(frame)
+        if self.grid == "after" or self.registration.is_identity:
+            return frame
+        return register.warp_to_common_grid(self.before, frame, self.registration).after
+
+    def distortion(self, lut, vignette: robust.Vignette) -> np.ndarray:
+        """float32 (H, W, 3): simulated export minus the look applied directly on the grid."""
+        direct = lut.apply(self.x)
+        if vignette.a or vignette.b:
+            direct = _vignetted(direct, vignette, self.rho)
+        return self.simulate_export(lut, vignette) - direct
+
+    def choose_kernel(self, lut, vignette: robust.Vignette) -> dict:
+        """Pick the resampling filter whose simulated export is closest to the after image.
+
+        Editors resample with different filters (box, bilinear, bicubic, Lanczos);
+        at edges they give different colours. The current look estimate is pushed
+        through each candidate and the one with the lowest RMS difference to the
+        after image (over valid pixels) is kept in ``self.kernel``.
+
+        Returns:
+            {kernel: RMS in 8-bit codes}; empty for an identity registration.
+        """
+        if self.registration.is_identity:
+            return {}
+        rms = {}
+        for k in KERNELS:
+            diff = (self.simulate_export(lut, vignette, k) - self.after)[self.valid]
+            rms[k] = float(255.0 * np.sqrt(np.mean(diff * diff)))
+        self.kernel = min(rms, key=rms.get)
+        return rms
+
+
+def _sharpened(rgb: np.ndarray, amount: float, radius: float) -> np.ndarray:
+    """Unsharp mask: rgb + amount (rgb − Gaussian(rgb, radius)), clipped to [0, 1]."""
+    if amount <= 0:
+        return rgb
+    import cv2
+
+    return np.clip(rgb + amount * (rgb - cv2.GaussianBlur(rgb, (0, 0), radius)), 0.0, 1.0)
+
+
+SHARPENING = ((0.3, 1.0), (0.6, 1.0), (1.0, 1.0), (0.5, 0.5), (1.0, 0.5), (0.5, 2.0), (1.0, 2.0))
+
+
+def _vignetted(rgb: np.ndarray, v: robust.Vignette, rho: np.ndarray) -> np.ndarray:
+    lin = robust.srgb_to_linear(rgb) * v.gain(rho)[..., None]
+    return robust.linear_to_srgb(lin)
+
+
+KERNELS = ("area", "bilinear", "bicubic", "lanczos")
+
+
+def choose_sharpening(grid: PairGrid, lut, vignette: robust.Vignette, min_gain: float = 0.03) -> dict:
+    """Find the export's output sharpening (unsharp mask) among :data:`SHARPENING`.
+
+    Editors sharpen exports ("sharpen for screen"): halos push colours at edges away
+    from their neighbours, which a look fitted to raw pixels would learn as more
+    contrast. The current look is exported with each candidate; the best is kept in
+    ``grid.sharpen`` when it lowers the RMS difference to the after image by at least
+    ``min_gain`` (3 %) over no sharpening.
+
+    Returns:
+        {(amount, radius): RMS in 8-bit codes}.
+    """
+    rms = {}
+    for cand in ((0.0, 1.0),) + SHARPENING:
+        grid.sharpen = cand
+        diff = (grid.simulate_export(lut, vignette) - grid.after)[grid.valid]
+        rms[cand] = float(255.0 * np.sqrt(np.mean(diff * diff)))
+    best = min(rms, key=rms.get)
+    grid.sharpen = best if rms[best] < (1 - min_gain) * rms[(0.0, 1.0)] else (0.0, 1.0)
+    return rms
+
+
+def resample_frame(img: np.ndarray, reg: register.Registration, kernel: str, area_op=None) -> np.ndarray:
+    """Resample ``img`` (on the before grid) into the after frame with an editor-like filter.
+
+    Args:
+        img: float32 (Hb, Wb, 3).
+        reg: the registration (before -> after coordinates).
+        area_op: the exact area operator (used for "area" when given).
+        kernel: "area" (area-average then bilinear when shrinking, bicubic when enlarging),
+            or Pillow's "bilinear", "bicubic", "lanczos" (antialiased when shrinking).
+            A rotated or sheared frame always uses "area".
+
+    Returns:
+        float32 (Ha, Wa, 3).
+    """
+    from PIL import Image
+
+    wa, ha = reg.after_size
+    inv = np.linalg.inv(np.vstack([reg.matrix, [0, 0, 1]]))[:2]  # after coords -> before coords
+    if kernel == "area" and area_op is not None:
+        return (area_op @ img.reshape(-1, 3)).astype(np.float32).reshape(ha, wa, 3)
+    if kernel == "area" or abs(inv[0, 1]) + abs(inv[1, 0]) > 1e-3:
+        if reg.scale >= 1.0:
+            import cv2
+
+            return np.clip(cv2.warpAffine(img, inv, (wa, ha), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                                          borderMode=cv2.BORDER_REPLICATE), 0.0, 1.0)
+        return register.warp_to_common_grid(img, np.zeros((ha, wa, 3), np.float32), reg).before
+    x0, y0 = inv @ [-0.5, -0.5, 1.0]
+    x1, y1 = inv @ [wa - 0.5, ha - 0.5, 1.0]
+    pad = 8  # the frame may reach a little beyond the before image (registration error): replicate its edges
+    box = (x0 + 0.5 + pad, y0 + 0.5 + pad, x1 + 0.5 + pad, y1 + 0.5 + pad)
+    padded = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    method = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}[kernel]
+    chans = [Image.fromarray(np.ascontiguousarray(padded[..., c]), mode="F").resize((wa, ha), method, box=box)
+             for c in range(3)]
+    return np.clip(np.stack([np.asarray(c, np.float32) for c in chans], axis=-1), 0.0, 1.0)
+
+
+def read_working(path, max_pixels: int):
+    """Read an image at working resolution: float32 (H, W, 3), the downsampling factor, and the ImageData notes.
+
+    Images above ``max_pixels`` are area-averaged down (OpenCV INTER_AREA on 16-bit
+    codes, so no precision is lost and no float copy of the full image is made:
+    a 24-Mpx JPEG peaks at about 300 MB instead of about 650 MB).
+    """
+    import cv2
+
+    from lutlearn.images import read_image
+
+    data = read_image(path, codes=True)
+    codes, notes = data.rgb, data.notes
+    del data
+    h, w = codes.shape[:2]
+    factor = max(1.0, math.sqrt(h * w / max_pixels))
+    if codes.dtype == np.float32:  # a float TIFF
+        return (register.area_downsample(codes, factor) if factor > 1 else codes), factor, notes
+    unit = np.float32(1 / (255 if codes.dtype == np.uint8 else 65535))
+    if factor == 1.0:
+        return codes.astype(np.float32) * unit, 1.0, notes
+    wide = codes.astype(np.uint16)
+    if codes.dtype == np.uint8:
+        wide *= np.uint16(257)
+    del codes
+    size = (max(1, round(w / factor)), max(1, round(h / factor)))
+    small = cv2.resize(wide, size, interpolation=cv2.INTER_AREA)
+    del wide
+    return small.astype(np.float32) * np.float32(1 / 65535), factor, notes
+
+
+def _working(img: np.ndarray, max_pixels: int) -> tuple[np.ndarray, float]:
+    h, w = img.shape[:2]
+    if h * w <= max_pixels:
+        return img, 1.0
+    factor = math.sqrt(h * w / max_pixels)
+    return register.area_downsample(img, factor), factor
+
+
+def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after", names=("before", "after"),
+                   codec: JpegCodec | None = None, max_pixels: int = 2_000_000,
+                   factors: tuple[float, float] = (1.0, 1.0)) -> PairGrid:
+    """Register a pair and bring it onto its common grid.
+
+    Args:
+        before, after: float32 (H, W, 3) sRGB images (sizes may differ).
+        name: label of the pair in reports.
+        names: file names for the registration error.
+        codec: the after file's JPEG settings (None for lossless files).
+        max_pixels: images above this many pixels are area-downsampled first; the
+            codec is then not simulated (downsampling averages its noise away).
+        factors: how much each image was already downsampled when read (:func:`read_working`).
+
+    Raises:
+        register.RegistrationError: the two images are not the same photo.
+    """
+    before, fb = _working(before, max_pixels)
+    after, fa = _working(after, max_pixels)
+    fb, fa = fb * factors[0], fa * factors[1]
+    note = "" if fb == fa == 1.0 else f"worked at 1/{max(fb, fa):.1f} of the input size"
+    if fa > 1.0:
+        codec = None
+    reg = register.register(before, after, names)
+    pair = register.warp_to_common_grid(before, after, reg)
+    if pair.grid == "before":
+        rho = radius_map(pair.valid.shape, reg.matrix, reg.after_size)
+        rho_before = rho
+    else:
+        rho = radius_map(pair.valid.shape, np.array([[1.0, 0, 0], [0, 1.0, 0]]), reg.after_size)
+        rho_before = radius_map(before.shape[:2], reg.matrix, reg.after_size)
+    x, area_op = pair.before, None
+    if pair.grid == "after" and abs(reg.matrix[0, 1]) + abs(reg.matrix[1, 0]) < 1e-3 * reg.scale:
+        from lutlearn.learn.forward import area_operator
+
+        inv = np.linalg.inv(np.vstack([reg.matrix, [0, 0, 1]]))[:2]
+        area_op = area_operator(inv, pair.valid.shape, before.shape[:2])
+        x = (area_op @ before.reshape(-1, 3)).astype(np.float32).reshape(pair.before.shape)
+    return PairGrid(name, before, x, pair.after, pair.valid, rho, rho_before, reg, pair.grid,
+                    codec, reg.after_size, note, area_op=area_op)

@@ -1,0 +1,235 @@
+"""The export as a linear operator on the residual lattice: fit what the after file really holds.
+
+Two steps of a typical export are linear in the graded image:
+
+- **resampling** to the after frame: each after pixel is a weighted sum of
+  before pixels (area weights when shrinking);
+- **4:2:0 chroma subsampling**: luma is kept per pixel, chroma as the mean of
+  each 2x2 block.
+
+Composed with the tetrahedral interpolation of the lattice (each before pixel
+is a weighted sum of 4 lattice nodes), the after file's luma per pixel and
+chroma per block are *linear* in the lattice, so the lattice can be solved by
+least squares against them directly: colours that only occur in texture or at
+colour edges are then constrained by what the file holds (their block or
+area averages), instead of being fitted to smeared values.
+
+The rest of the export (DCT quantisation, the editor's exact filter, the
+vignette) is not linear; it is handled by Gauss-Newton: the residual is always
+computed by the full simulation (:meth:`lutlearn.learn.exportsim.PairGrid.simulate_export`),
+and this linear operator only serves as its Jacobian.
+
+In YCbCr the luma rows involve only the Y table and the chroma rows only the
+Cb and Cr tables, so the three channels are solved independently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from lutlearn.luts.interp import tetrahedral_weights
+
+__all__ = ["YCBCR", "ForwardDesign", "area_operator", "block_operator", "forward_design", "gauss_newton_lattice"]
+
+CHROMA_BLOCK_WEIGHT = 2.0  # a 4:2:0 block's chroma row weighs as 2 of its 4 pixels (as lutlearn.jpeg420)
+YCBCR = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], np.float64)
+
+
+def _axis_area(n_out: int, n_in: int, scale: float, offset: float):
+    """Sparse (n_out, n_in) area weights along one axis.
+
+    Output pixel u (centre coords) covers input edge-coordinates
+    [(u - 0.5) * scale + offset + 0.5, (u + 0.5) * scale + offset + 0.5], clamped to the input.
+    """
+    import scipy.sparse as sp
+
+    rows, cols, vals = [], [], []
+    for u in range(n_out):
+        lo = (u - 0.5) * scale + offset + 0.5
+        hi = (u + 0.5) * scale + offset + 0.5
+        lo, hi = max(lo, 0.0), min(hi, float(n_in))
+        if hi <= lo:
+            lo, hi = min(max(lo, 0.0), n_in - 1e-3), min(max(lo, 0.0), n_in - 1e-3) + 1e-3
+        q0, q1 = int(np.floor(lo)), int(np.ceil(hi))
+        for q in range(q0, min(q1, n_in)):
+            ov = min(hi, q + 1) - max(lo, q)
+            if ov > 0:
+                rows.append(u)
+                cols.append(q)
+                vals.append(ov / (hi - lo))
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n_out, n_in))
+
+
+def area_operator(after_to_before: np.ndarray, after_shape: tuple[int, int], before_shape: tuple[int, int]):
+    """Sparse (Ha*Wa, Hb*Wb) exact area resampling for an axis-aligned scale + shift.
+
+    Args:
+        after_to_before: (2, 3) affine map from after pixel coords to before pixel coords
+            (no rotation or shear).
+        after_shape, before_shape: (H, W) of the two grids.
+
+    Returns:
+        scipy.sparse CSR operator acting on row-major flattened single-channel images.
+    """
+    import scipy.sparse as sp
+
+    ha, wa = after_shape
+    hb, wb = before_shape
+    kx = _axis_area(wa, wb, after_to_before[0, 0], after_to_before[0, 2])
+    ky = _axis_area(ha, hb, after_to_before[1, 1], after_to_before[1, 2])
+    return sp.kron(ky, kx, format="csr")
+
+
+def block_operator(shape: tuple[int, int]):
+    """Sparse (blocks, H*W): the mean of each 2x2 block (edge blocks average what they hold)."""
+    import scipy.sparse as sp
+
+    h, w = shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    bw = (w + 1) // 2
+    block = ((ys // 2) * bw + xs // 2).ravel()
+    n_blocks = ((h + 1) // 2) * bw
+    counts = np.bincount(block, minlength=n_blocks)
+    return sp.csr_matrix((1.0 / counts[block], (block, np.arange(h * w))), shape=(n_blocks, h * w))
+
+
+@dataclasses.dataclass
+class ForwardDesign:
+    """Linear export operator of one pair for an n^3 lattice.
+
+    Attributes:
+        pixels: sparse (H*W, n^3): lattice -> each grid pixel's exported value (one channel).
+        blocks: sparse (blocks, n^3) block means, or None when chroma is not subsampled.
+        block_op: sparse (blocks, H*W) the block-mean operator, or None.
+        colours: the grid colours when ``pixels`` is their plain tetrahedral design (then
+            pixel rows can be merged by colour before solving), else None.
+    """
+
+    pixels: object
+    blocks: object | None
+    block_op: object | None
+    colours: np.ndarray | None = None  # (H*W, 3) when ``pixels`` is the plain lattice design of these colours
+
+
+def forward_design(grid, n: int) -> ForwardDesign:
+    """The linear export operator of a :class:`lutlearn.learn.exportsim.PairGrid`.
+
+    Modelled: identity registration, and a before image shrunk onto the after grid
+    without rotation (:attr:`lutlearn.learn.exportsim.PairGrid.area_op`); 4:2:0 chroma when the after
+    file is such a JPEG on that grid. Otherwise (an enlarged or rotated frame) the
+    operator is the lattice interpolation of the grid's own colours (the Jacobian is
+    taken as the identity).
+    """
+    import scipy.sparse as sp
+
+    reg = grid.registration
+    hb, wb = grid.before.shape[:2]
+    idx, a = tetrahedral_weights(grid.before.reshape(-1, 3), n)
+    phi = sp.csr_matrix((a.ravel(), (np.repeat(np.arange(hb * wb), 4), idx.ravel())), shape=(hb * wb, n**3))
+    colours = None
+    if reg.is_identity:
+        pixels, colours = phi, grid.before.reshape(-1, 3)
+    elif grid.area_op is not None:  # area weights also stand in for the editor's filter (its exact weights,
+        pixels = grid.area_op @ phi      # 5-10x more non-zeros, measured no better as a Jacobian)
+    else:  # not modelled (an enlarged or rotated frame): the design of the grid's own colours
+        idx, a = tetrahedral_weights(grid.x.reshape(-1, 3), n)
+        m = grid.x.shape[0] * grid.x.shape[1]
+        pixels = sp.csr_matrix((a.ravel(), (np.repeat(np.arange(m), 4), idx.ravel())), shape=(m, n**3))
+        return ForwardDesign(pixels, None, None, grid.x.reshape(-1, 3))
+    pixels = pixels.tocsr()
+    if grid.codec is not None and grid.codec.subsampling == 2:
+        op = block_operator(grid.shape)
+        return ForwardDesign(pixels, (op @ pixels).tocsr(), op, colours)
+    return ForwardDesign(pixels, None, None, colours)
+
+
+def _merge_by_colour(colours: np.ndarray, w: np.ndarray, n: int, bits: int = 7):
+    """Rows of pixels whose colours share a 2^-bits cell, merged: (design at the weighted mean colours,
+    pixel -> merged row index, merged weights). Within a cell of 2 codes the lattice design is linear,
+    so the merged row is exact for the weighted mean of the pixels' rows."""
+    import scipy.sparse as sp
+
+    from lutlearn.learn.robust import colour_keys
+
+    keep = w > 0
+    keys = np.where(keep, colour_keys(colours, bits), -1)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    sw = np.bincount(inverse, weights=w, minlength=len(uniq))
+    mean = np.stack([np.bincount(inverse, weights=w * colours[:, c], minlength=len(uniq)) for c in range(3)], 1)
+    mean = mean / np.maximum(sw, 1e-300)[:, None]
+    if uniq[0] == -1:
+        sw[0] = 0.0  # untrusted pixels
+    idx, a = tetrahedral_weights(mean.astype(np.float32), n)
+    design = sp.csr_matrix((a.ravel(), (np.repeat(np.arange(len(uniq)), 4), idx.ravel())), shape=(len(uniq), n**3))
+    return design, inverse, sw
+
+
+def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s, tau_r, rtol=1e-5, cache=None):
+    """One Gauss-Newton step for the residual lattice under the linear export model.
+
+    For each pair, the residual ``after − simulate_export(current look)`` (H, W, 3)
+    is turned into linearised targets for the lattice: in YCbCr, luma per pixel
+    and chroma per block (or RGB per pixel without chroma subsampling), plus
+    the design applied to the current table. The new table minimises the
+    weighted squared error of the design against those targets plus the
+    lattice priors (:func:`lutlearn.learn.lattice.solve_lattice_design`).
+
+    Args:
+        designs: per pair, a :class:`ForwardDesign`.
+        residuals: per pair, float32 (H, W, 3) after − simulated export.
+        weights: per pair, float32 (H, W) pixel weights.
+        tables: current residual table (n, n, n, 3) [b, g, r] in RGB.
+        n: nodes per axis.
+        sigma: per-pixel noise (sRGB units); tau_s, tau_r: priors.
+        cache: optional dict kept across rounds to reuse the normal matrices of the fixed designs
+            with the first round's weights (faster, but measured worse: the noise estimate, hence
+            the data/prior balance, changes between rounds; the pipeline does not pass it).
+
+    Returns:
+        The new table, float32 (n, n, n, 3), RGB.
+    """
+    import scipy.sparse as sp
+
+    from lutlearn.learn.lattice import multilevel_preconditioner, normal_matrix, solve_normal
+
+    to = YCBCR  # always solve in YCbCr: luma rows per pixel, chroma rows per block where the file subsampled it
+    cur = tables.reshape(-1, 3).astype(np.float64) @ to.T  # current table in the solve's colour space
+    rows = {c: ([], [], []) for c in range(3)}  # design blocks, targets, weights per channel
+    merged = {c: False for c in range(3)}  # whether a channel has rows merged by colour this round
+    for d, res, w in zip(designs, residuals, weights):
+        r = res.reshape(-1, 3).astype(np.float64) @ to.T
+        wf = w.reshape(-1).astype(np.float64)
+        merged_rows = None
+        for c in range(3):
+            if c > 0 and d.blocks is not None:
+                design, target = d.blocks, d.block_op @ r[:, c]
+                whole = (d.block_op @ (wf > 0).astype(np.float64)) > 0.999  # every pixel of the block trusted
+                wc = CHROMA_BLOCK_WEIGHT * (d.block_op @ wf) * whole  # one chroma pair stands for 4 pixels
+                target = target + design @ cur[:, c]
+            elif d.colours is not None:  # plain pixel rows: merge pixels of (nearly) the same colour first
+                if merged_rows is None:
+                    merged_rows = _merge_by_colour(d.colours, wf, n)
+                design, inverse, wc = merged_rows
+                merged[c] = True
+                target = np.bincount(inverse, weights=wf * r[:, c], minlength=len(wc)) / np.maximum(wc, 1e-300)
+                target = target + design @ cur[:, c]
+            else:
+                design, target, wc = d.pixels, r[:, c] + d.pixels @ cur[:, c], wf
+            rows[c][0].append(design)
+            rows[c][1].append(target)
+            rows[c][2].append(wc)
+    out = np.empty((n**3, 3))
+    local = {}  # Cb and Cr always share design and weights (Y too, without chroma blocks): factor once
+    for c in range(3):
+        design, w, target = sp.vstack(rows[c][0]).tocsr(), np.concatenate(rows[c][2]), np.concatenate(rows[c][1])
+        persistent = not merged[c]  # rows from the pairs' fixed designs (not merged by colour this round)
+        key = ("persistent" if persistent else "round", c > 0)
+        store = cache if (cache is not None and persistent) else local
+        if key not in store:
+            normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r)
+            store[key] = (w, normal, multilevel_preconditioner(normal, n))
+        w, normal, precond = store[key]  # cached: the first round's weights, kept with their normal matrix
+        out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
+    return (out @ np.linalg.inv(to).T).astype(np.float32).reshape(n, n, n, 3)

@@ -1,0 +1,312 @@
+"""Robust colour statistics of a photo pair: aggregation, outlier weights, vignette, local edits.
+
+A look is a global colour transform: the same before-colour always becomes the
+same after-colour. What an exported photo adds on top is not global: grain and
+JPEG noise (zero-mean, per pixel), a vignette (a smooth function of the
+position), sharpening halos and local edits (brushes, masks, gradients:
+spatially coherent). This module separates them:
+
+- :func:`bin_by_colour` aggregates pixels by before-colour, so zero-mean noise
+  averages out before any model sees it;
+- :func:`huber_weights` turns residuals into IRLS weights that discount outliers;
+- :func:`fit_vignette` estimates a smooth radial gain in linear light jointly
+  with the look, by *fixed effects*: residual log-luminance is compared only
+  between pixels of the same before-colour, so a colour that happens to sit in
+  the corners cannot be mistaken for darkening;
+- :func:`find_local_edits` looks for spatial structure left in the residual.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+__all__ = [
+    "ColourBins",
+    "LocalEdit",
+    "Vignette",
+    "bin_by_colour",
+    "find_local_edits",
+    "fit_vignette",
+    "huber_weights",
+    "linear_to_srgb",
+    "robust_scale",
+    "srgb_to_linear",
+]
+
+LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class ColourBins:
+    """Pixels aggregated by before-colour.
+
+    Attributes:
+        x: float32 (M, 3) weighted mean before-colour of each occupied bin.
+        y: float32 (M, 3) weighted mean after-colour.
+        w: float32 (M,) summed pixel weight.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+
+def colour_keys(x: np.ndarray, bits: int) -> np.ndarray:
+    """int64 (P,) bin index of each colour (P, 3) on a 2^bits grid per channel, red fastest."""
+    n = 1 << bits
+    q = np.minimum((np.clip(x, 0.0, 1.0) * n).astype(np.int64), n - 1)
+    return q[:, 0] + (q[:, 1] << bits) + (q[:, 2] << (2 * bits))
+
+
+def bin_by_colour(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, bits: int = 6) -> ColourBins:
+    """Aggregate pixels by before-colour on a (2^bits)^3 grid: weighted means of x and y.
+
+    Within a bin of 4 codes (bits=6) a smooth look is linear to well under a code,
+    so mean(look(x)) = look(mean(x)) and the bin mean is an unbiased, less noisy
+    sample of the look.
+
+    Args:
+        x: float32 (P, 3) before-colours; y: float32 (P, 3) after-colours.
+        w: optional (P,) pixel weights (default 1).
+        bits: grid resolution per channel (6 -> 64^3 bins).
+
+    Returns:
+        :class:`ColourBins` of the occupied bins (weight > 0).
+
+    >>> b = bin_by_colour(np.array([[0.1, 0.1, 0.1], [0.105, 0.1, 0.1]], np.float32),
+    ...                   np.array([[0.2, 0.2, 0.2], [0.4, 0.2, 0.2]], np.float32))
+    >>> len(b), [round(float(v), 3) for v in b.y[0]]
+    (1, [0.3, 0.2, 0.2])
+    """
+    key = colour_keys(x, bits)
+    w = np.ones(len(x), np.float64) if w is None else np.asarray(w, np.float64)
+    size = 1 << (3 * bits)
+    sw = np.bincount(key, weights=w, minlength=size)
+    keep = np.flatnonzero(sw > 0)
+    sw = sw[keep]
+    mx = np.stack([np.bincount(key, weights=w * x[:, c], minlength=size)[keep] for c in range(3)], 1) / sw[:, None]
+    my = np.stack([np.bincount(key, weights=w * y[:, c], minlength=size)[keep] for c in range(3)], 1) / sw[:, None]
+    return ColourBins(mx.astype(np.float32), my.astype(np.float32), sw.astype(np.float32))
+
+
+def robust_scale(r: np.ndarray, w: np.ndarray | None = None) -> float:
+    """1.4826 x the (weighted) median absolute value of residual norms ``r`` (P,): a robust sigma."""
+    r = np.abs(np.asarray(r, np.float64))
+    if len(r) > 400_000:  # a regular subsample is as good for a scale and much cheaper to sort
+        step = int(np.ceil(len(r) / 400_000))
+        r, w = r[::step], None if w is None else np.asarray(w)[::step]
+    if w is None:
+        return float(1.4826 * np.median(r))
+    order = np.argsort(r)
+    cdf = np.cumsum(np.asarray(w, np.float64)[order])
+    return float(1.4826 * r[order][np.searchsorted(cdf, 0.5 * cdf[-1])])
+
+
+def huber_weights(r: np.ndarray, scale: float, k: float = 2.0) -> np.ndarray:
+    """IRLS weights of the Huber loss for residual norms ``r`` (P,): 1 inside k*scale, k*scale/|r| outside."""
+    c = max(k * scale, 1e-6)
+    a = np.abs(r)
+    return np.where(a <= c, 1.0, c / np.maximum(a, 1e-12)).astype(np.float32)
+
+
+def srgb_to_linear(v: np.ndarray) -> np.ndarray:
+    v = np.clip(v, 0.0, 1.0)
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def linear_to_srgb(v: np.ndarray) -> np.ndarray:
+    v = np.clip(v, 0.0, None)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(v, 1 / 2.4) - 0.055).astype(np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Vignette:
+    """A radial gain in linear light: gain(ρ) = exp(a ρ² + b ρ⁴), gain(0) = 1.
+
+    ρ is the distance from the after frame's centre divided by its half-diagonal
+    (1 in the corners).
+    """
+
+    a: float = 0.0
+    b: float = 0.0
+
+    def gain(self, rho: np.ndarray) -> np.ndarray:
+        r2 = np.asarray(rho, np.float32) ** 2
+        return np.exp(self.a * r2 + self.b * r2 * r2).astype(np.float32)
+
+    @property
+    def corner_ev(self) -> float:
+        """Exposure change in the corners, in EV (stops)."""
+        return float((self.a + self.b) / np.log(2.0))
+
+    def remove(self, rgb: np.ndarray, rho: np.ndarray) -> np.ndarray:
+        """Undo the vignette on sRGB colours (P, 3) at radii ``rho`` (P,)."""
+        if self.a == 0.0 and self.b == 0.0:
+            return rgb
+        return linear_to_srgb(srgb_to_linear(rgb) / self.gain(rho)[:, None])
+
+    def describe(self) -> str:
+        if abs(self.corner_ev) < 0.05:
+            return "no vignette (|corner| < 0.05 EV)"
+        half = self.gain(np.array([0.5]))[0]
+        return (f"vignette {self.corner_ev:+.2f} EV in the corners ({np.log2(half):+.2f} EV half-way), "
+                "removed before fitting and left out of the LUT")
+
+
+def _demean(values: np.ndarray, groups: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Subtract each group's weighted mean from ``values`` (P, K)."""
+    _, inv = np.unique(groups, return_inverse=True)
+    sw = np.bincount(inv, weights=w)
+    out = np.empty_like(values)
+    for k in range(values.shape[1]):
+        mean = np.bincount(inv, weights=w * values[:, k]) / np.maximum(sw, 1e-12)
+        out[:, k] = values[:, k] - mean[inv]
+    return out
+
+
+def fit_vignette(pred: np.ndarray, after: np.ndarray, rho: np.ndarray, groups: np.ndarray,
+                 weights: np.ndarray | None = None, iterations: int = 4, max_pixels: int = 300_000) -> Vignette:
+    """Estimate the radial gain that turns the look's prediction into the after image.
+
+    Model: lum_linear(after) = gain(ρ) · lum_linear(pred). The log-ratio of the two
+    luminances is regressed on (ρ², ρ⁴) *within* groups of equal before-colour
+    (fixed effects), with Huber reweighting; pixels near black or clipped are
+    left out, and the others are weighted by their sRGB luminance squared (the
+    log-ratio of a dark pixel is noisy).
+
+    Args:
+        pred: float32 (P, 3) the look's prediction (sRGB) at each pixel, no vignette.
+        after: float32 (P, 3) the after image's colours at the same pixels.
+        rho: float32 (P,) normalised radius in the after frame.
+        groups: int (P,) before-colour bin of each pixel (e.g. :func:`colour_keys` at 5 bits).
+        weights: optional (P,) pixel weights.
+        iterations: Huber IRLS iterations.
+        max_pixels: a regular subsample of at most this many pixels is used.
+
+    Returns:
+        The :class:`Vignette`.
+    """
+    if len(pred) > max_pixels:  # a regular subsample: 2 parameters need no millions of pixels
+        step = int(np.ceil(len(pred) / max_pixels))
+        pred, after, rho, groups = pred[::step], after[::step], rho[::step], groups[::step]
+        weights = None if weights is None else weights[::step]
+    lp = srgb_to_linear(pred) @ LUMA
+    la = srgb_to_linear(after) @ LUMA
+    ok = (lp > 0.01) & (la > 0.005) & (pred.max(axis=1) < 0.98) & (after.max(axis=1) < 0.98) & (pred.min(axis=1) > 0.01)
+    if weights is not None:
+        ok &= weights > 0
+    if ok.sum() < 1000:
+        return Vignette()
+    z = np.log(la[ok] / lp[ok]).astype(np.float64)
+    r2 = rho[ok].astype(np.float64) ** 2
+    feats = np.stack([r2, r2 * r2], axis=1)
+    base_w = (pred[ok] @ LUMA).astype(np.float64) ** 2 * (1.0 if weights is None else weights[ok])
+    g = groups[ok]
+    w = base_w.copy()
+    coef = np.zeros(2)
+    for _ in range(iterations):
+        both = _demean(np.column_stack([feats, z]), g, w)
+        fd, zd = both[:, :2], both[:, 2]
+        a = fd.T @ (fd * w[:, None]) + 1e-9 * np.eye(2)
+        coef = np.linalg.solve(a, fd.T @ (zd * w))
+        r = zd - fd @ coef
+        w = base_w * huber_weights(r, robust_scale(r, base_w), k=2.0)
+    return Vignette(float(coef[0]), float(coef[1]))
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalEdit:
+    """A region where the after image departs from a global look.
+
+    Attributes:
+        box: (x0, y0, x1, y1) in fractions of the after frame (0..1).
+        delta: mean sRGB residual (3,) in the region (after − look), in codes (0..255).
+        share: share of the frame the region covers.
+    """
+
+    box: tuple[float, float, float, float]
+    delta: tuple[float, float, float]
+    share: float
+
+    def describe(self) -> str:
+        x0, y0, x1, y1 = (round(100 * v) for v in self.box)
+        where = _where(self.box)
+        d = ", ".join(f"{v:+.0f}" for v in self.delta)
+        return (f"the after image departs from a global look {where} (x {x0}-{x1}%, y {y0}-{y1}% of the frame, "
+                f"{100 * self.share:.0f}% of it; mean change R,G,B {d} codes): a local edit (brush, mask, "
+                "gradient)? Those pixels were left out of the fit")
+
+    def as_dict(self) -> dict:
+        return {"box": [round(float(v), 4) for v in self.box], "delta_codes": [round(float(v), 1) for v in self.delta],
+                "share": round(float(self.share), 4), "where": _where(self.box)}
+
+
+def _where(box) -> str:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    v = "top" if cy < 1 / 3 else "bottom" if cy > 2 / 3 else "middle"
+    h = "left" if cx < 1 / 3 else "right" if cx > 2 / 3 else "centre"
+    return "in the centre" if (v, h) == ("middle", "centre") else f"at the {v} {h}" if v != "middle" else f"at the {h}"
+
+
+def tile_medians(residual: np.ndarray, trusted: np.ndarray, tiles: int = 16, min_pixels: int = 30):
+    """Per-tile median residual (T, T, 3) and pixel counts (T, T) over ``trusted`` pixels of (H, W, 3)."""
+    h, w = trusted.shape
+    ys = np.minimum((np.arange(h) * tiles) // h, tiles - 1)
+    xs = np.minimum((np.arange(w) * tiles) // w, tiles - 1)
+    med = np.full((tiles, tiles, 3), np.nan, np.float32)
+    count = np.zeros((tiles, tiles), np.int64)
+    tid = (ys[:, None] * tiles + xs[None, :])[trusted]
+    res = residual[trusted]
+    order = np.argsort(tid, kind="stable")
+    tid, res = tid[order], res[order]
+    starts = np.searchsorted(tid, np.arange(tiles * tiles + 1))
+    for t in range(tiles * tiles):
+        a, b = starts[t], starts[t + 1]
+        count.flat[t] = b - a
+        if b - a >= min_pixels:
+            med[t // tiles, t % tiles] = np.median(res[a:b], axis=0)
+    return med, count
+
+
+def find_local_edits(residual: np.ndarray, trusted: np.ndarray, tiles: int = 16, min_codes: float = 6.0,
+                     min_tiles: int = 2) -> tuple[list[LocalEdit], np.ndarray]:
+    """Regions whose median residual is far from zero and far from the other tiles'.
+
+    Args:
+        residual: float32 (H, W, 3) after − prediction in sRGB (any value where not trusted).
+        trusted: bool (H, W) pixels used in the fit.
+        tiles: the frame is cut into tiles x tiles cells.
+        min_codes: a tile is flagged when its median residual exceeds this many 8-bit
+            codes in some channel and 4 robust sigmas of the tile medians.
+        min_tiles: connected flagged regions smaller than this are ignored.
+
+    Returns:
+        (edits, flagged): the :class:`LocalEdit` regions and a bool (tiles, tiles) map.
+    """
+    from scipy import ndimage
+
+    med, count = tile_medians(residual, trusted, tiles)
+    good = np.isfinite(med).all(axis=-1)
+    mag = np.where(good, np.abs(np.nan_to_num(med)).max(axis=-1) * 255.0, np.nan)
+    if good.sum() < 8:
+        return [], np.zeros((tiles, tiles), bool)
+    spread = robust_scale(mag[good] - np.median(mag[good]))
+    flagged = good & (mag > max(min_codes, np.median(mag[good]) + 4 * spread))
+    labels, n = ndimage.label(flagged, structure=np.ones((3, 3)))
+    edits = []
+    for k in range(1, n + 1):
+        cells = labels == k
+        if cells.sum() < min_tiles:
+            flagged &= ~cells
+            continue
+        ty, tx = np.nonzero(cells)
+        box = (tx.min() / tiles, ty.min() / tiles, (tx.max() + 1) / tiles, (ty.max() + 1) / tiles)
+        weights = count[cells].astype(np.float64)
+        delta = tuple(float(v) for v in 255.0 * np.average(med[cells], axis=0, weights=weights))
+        edits.append(LocalEdit(box, delta, float(cells.sum()) / tiles**2))
+    return edits, flagged

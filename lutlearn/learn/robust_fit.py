@@ -1,0 +1,327 @@
+"""Rounds of a robust, pooled fit of one look to registered photo pairs (:func:`fit_grids`).
+
+Each pair carries the same total weight. Every round:
+
+a. targets = after − simulated export distortion
+   (:meth:`lutlearn.learn.exportsim.PairGrid.distortion`, from round 1), with the pair's
+   vignette divided out;
+b. the 3-32-3 base network on colour bins (:func:`lutlearn.learn.robust.bin_by_colour`) by
+   full-batch L-BFGS (:mod:`lutlearn.learn.train.lbfgs_fit`), warm-started from the previous round;
+c. the residual lattice: noise-aware least squares on colour bins in round 0
+   (:func:`lutlearn.learn.lattice.solve_lattice`), then Gauss-Newton steps under the linear
+   export model, residuals from the full export simulation (:mod:`lutlearn.learn.forward`);
+d. per pair: vignette by fixed effects (:func:`lutlearn.learn.robust.fit_vignette`), the
+   export's resampling filter and sharpening, Huber weights (IRLS); after round 0: a pair
+   edited differently and local edits (:mod:`lutlearn.learn.pairs_check`), both left out
+   from then on.
+
+The result is the network plus the lattice; vignettes are reported and kept out of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from lutlearn.learn import coverage as coverage_mod
+from lutlearn.learn import pairs_check, robust
+from lutlearn.learn.exportsim import PairGrid, choose_sharpening
+from lutlearn.learn.forward import forward_design, gauss_newton_lattice
+from lutlearn.learn.lattice import noise_sigma, solve_lattice
+from lutlearn.learn.model import LearnedModel, MLPSpec
+from lutlearn.learn.train.lbfgs_fit import fit_mlp
+from lutlearn.luts.lut import LUT3D
+
+__all__ = ["FitOptions", "PhotoFit", "fit_grids"]
+
+
+@dataclasses.dataclass(frozen=True)
+class FitOptions:
+    """Settings of :func:`fit_grids` (defaults are the product's).
+
+    Attributes:
+        rounds: fit / re-estimate rounds (the first fits the raw after colours).
+        gn_rounds: how many of the last rounds solve the lattice by Gauss-Newton under the
+            linear export model (when some pair has a codec or a resampled frame).
+        tau_s, tau_r: lattice priors (see :func:`lutlearn.learn.lattice.solve_lattice`).
+        simulate: correct targets by the simulated export distortion.
+        sharpening: look for the export's output sharpening (unsharp mask) and simulate it. Off by
+            default: Lanczos ringing of a re-framed export passes for sharpening (crop row of
+            ``scripts/eval_pairs.py``: 0.58 ΔE with it, 0.23 without), and it is not yet measured on
+            sharpened exports.
+        gauss_newton: allow the Gauss-Newton lattice step.
+        vignette, local_edits, drop_pairs: switch each robustness step.
+        huber_k: Huber threshold in robust sigmas.
+        mlp_iter, mlp_warm_iter: L-BFGS iterations of the first and later rounds.
+        seed: network initialisation.
+    """
+
+    rounds: int = 4
+    gn_rounds: int = 3
+    tau_s: float = 0.004
+    tau_r: float = 0.03
+    simulate: bool = True
+    sharpening: bool = False
+    gauss_newton: bool = True
+    vignette: bool = True
+    local_edits: bool = True
+    drop_pairs: bool = True
+    huber_k: float = 2.5
+    mlp_iter: int = 1000
+    mlp_warm_iter: int = 300
+    seed: int = 0
+
+
+@dataclasses.dataclass
+class PhotoFit:
+    """The outcome of :func:`fit_grids`.
+
+    Attributes:
+        model: the network + residual lattice (a LearnedModel; bake it for a LUT).
+        vignettes: per pair, the :class:`robust.Vignette` removed before fitting.
+        local_edits: per pair, the :class:`robust.LocalEdit` regions left out.
+        dropped: names of pairs left out because they disagree with the others.
+        disagreement: per pair, its systematic disagreement with the other pairs (8-bit codes).
+        coverage: the :class:`coverage.Coverage` of the cube.
+        pairs: one line per pair: transform found, pixels used.
+        pair_facts: the same per pair as a dict (for ``--json``).
+        messages: warnings for the user, one line each.
+        sigma: estimated pixel noise (sRGB units).
+        seconds: fit time.
+    """
+
+    model: LearnedModel
+    vignettes: list
+    local_edits: list
+    dropped: list
+    disagreement: list
+    coverage: coverage_mod.Coverage
+    pairs: list
+    messages: list
+    sigma: float
+    seconds: float
+    pair_facts: list = dataclasses.field(default_factory=list)
+
+    def report(self) -> str:
+        """The fit's account, one line per fact (warnings are in ``messages``, not repeated here)."""
+        lines = []
+        for facts, line, vignette, edits in zip(self.pair_facts, self.pairs, self.vignettes, self.local_edits):
+            name = facts["name"]
+            lines.append(line)
+            lines.append(f"{name}: {vignette.describe()}")
+            lines.append(f"{name}: {len(edits)} local edit(s) found and left out (see the warnings)" if edits
+                         else f"{name}: no local edits found")
+        if self.dropped:
+            lines.append(f"left out, edited differently from the others: {', '.join(self.dropped)}")
+        lines.append(self.coverage.describe())
+        return "\n".join(lines)
+
+
+def _facts(g: PairGrid, used: int) -> dict:
+    """What :func:`_describe` says, as numbers."""
+    reg = g.registration
+    return {"name": g.name, "identity": reg.is_identity, "scale": round(reg.scale, 5),
+            "rotation_deg": round(reg.rotation_deg, 3), "shift_px": [round(float(v), 2) for v in reg.matrix[:, 2]],
+            "outside_lrtb": [round(float(v), 4) for v in reg.crop_fraction()], "correlation": round(reg.correlation, 4),
+            "grid": g.grid, "pixels_used": used, "pixels_grid": int(g.valid.size),
+            "pixels_outside": int(g.valid.size - g.valid.sum()), "codec": g.codec.describe() if g.codec else None,
+            "resampling": None if reg.is_identity else g.kernel, "sharpening": list(g.sharpen) if g.sharpen[0] > 0 else None}
+
+
+def _describe(g: PairGrid, used: int) -> str:
+    codec = f"; {g.codec.describe()} simulated" if g.codec else ""
+    if not g.registration.is_identity:
+        codec += f"; export resampling looks like '{g.kernel}'"
+    if g.sharpen[0] > 0:
+        codec += f"; output sharpening found (unsharp mask {g.sharpen[0]:.0%}, radius {g.sharpen[1]:g} px), simulated"
+    note = f"; {g.scale_note}" if g.scale_note else ""
+    total, valid = g.valid.size, int(g.valid.sum())
+    return (f"{g.name}: {g.registration.describe()}; fitted {used} of {total} pixels on the {g.grid} grid "
+            f"({total - valid} outside the frames left out){codec}{note}")
+
+
+def _fit_model(x, y, w, spec: MLPSpec, sigma: float, opts: FitOptions, mlp=None, gn=None):
+    """Bins -> base network (warm-started from ``mlp``) -> residual lattice. Returns (model, mlp).
+
+    ``gn`` = (grids, states, table): solve the lattice by a Gauss-Newton step under the
+    linear export model (:func:`forward.gauss_newton_lattice`) from ``table``, instead of
+    fitting it to the pixel targets.
+    """
+    coarse = robust.bin_by_colour(x, y, w, bits=5)  # the smooth base needs no finer colours
+    mlp, _ = fit_mlp(coarse.x, coarse.y, np.sqrt(coarse.w), spec, seed=opts.seed,
+                     max_iter=opts.mlp_iter if mlp is None else opts.mlp_warm_iter,
+                     init_params=None if mlp is None else mlp.params)
+    if not spec.lattice:
+        return mlp, mlp
+    if gn is None:
+        bins = robust.bin_by_colour(x, y, w)
+        table = solve_lattice(bins.x, bins.y - mlp.predict(bins.x), bins.w, spec.lattice, sigma=1.0,
+                              tau_s=opts.tau_s, tau_r=opts.tau_r)
+    else:
+        table = _gauss_newton(mlp, spec, sigma, opts, *gn)
+    return LearnedModel(spec=spec, params={**mlp.params, "lattice": table}), mlp
+
+
+def _gauss_newton(mlp, spec, sigma, opts, grids, states, table, rtol: float = 1e-4):
+    """One Gauss-Newton lattice step: residuals from the full export simulation, linear export Jacobian."""
+
+    lut = LUT3D.bake(LearnedModel(spec=spec, params={**mlp.params, "lattice": table}).apply, spec.lattice)
+    designs, residuals, weights = [], [], []
+    for g, s in zip(grids, states):
+        if s.design is None:
+            s.design = forward_design(g, spec.lattice)
+        designs.append(s.design)
+        residuals.append(g.after - g.simulate_export(lut, s.vignette))
+        weights.append(_pixel_weights(g, s))
+    return gauss_newton_lattice(designs, residuals, weights, table, spec.lattice, sigma=1.0, tau_s=opts.tau_s,
+                                tau_r=opts.tau_r, rtol=rtol)
+
+
+@dataclasses.dataclass
+class _State:
+    """What the rounds carry per pair: vignette, Huber weights (H, W), exclusions (H, W), distortion."""
+
+    vignette: robust.Vignette
+    huber: np.ndarray
+    excluded: np.ndarray
+    distortion: np.ndarray | None = None
+    edits: list = dataclasses.field(default_factory=list)
+    kernel_rms: dict = dataclasses.field(default_factory=dict)
+    design: object | None = None
+    balance: float = 1.0
+    precision: np.ndarray | float = 1.0 / (4.0 / 255) ** 2
+
+
+def _targets(g: PairGrid, s: _State) -> np.ndarray:
+    """float32 (H, W, 3): after − simulated distortion, vignette divided out."""
+    y = g.after if s.distortion is None else g.after - s.distortion
+    if s.vignette.a or s.vignette.b:
+        y = s.vignette.remove(y.reshape(-1, 3), g.rho.reshape(-1)).reshape(y.shape)
+    return y
+
+
+def _pixel_weights(g: PairGrid, s: _State) -> np.ndarray:
+    """float32 (H, W): inside the frames x Huber x pair balance x noise precision (1 / sigma^2, absolute)."""
+    trust = (g.valid & ~s.excluded) * s.huber
+    return (trust * s.balance * s.precision).astype(np.float32)
+
+
+def _pool(grids, states):
+    """Pooled trusted pixels: x, y (P, 3), w (P,), pair index (P,), flat grid index (P,)."""
+    xs, ys, ws, who, where = [], [], [], [], []
+    for i, (g, s) in enumerate(zip(grids, states)):
+        w = _pixel_weights(g, s).reshape(-1)
+        idx = np.flatnonzero(w > 1e-3 * w.max())
+        xs.append(g.x.reshape(-1, 3)[idx])
+        ys.append(_targets(g, s).reshape(-1, 3)[idx])
+        ws.append(w[idx])
+        who.append(np.full(len(idx), i))
+        where.append(idx)
+    return (np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(who),
+            np.concatenate(where))
+
+
+def _balance(grids, states) -> None:
+    """Per-pair balance: every pair carries the same number of trusted pixels in total."""
+    counts = [float((g.valid & ~s.excluded).sum()) for g, s in zip(grids, states)]
+    mean = np.mean([c for c in counts if c > 0]) if any(counts) else 1.0
+    for s, c in zip(states, counts):
+        s.balance = mean / c if c > 0 else 0.0
+
+
+def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: FitOptions = FitOptions()) -> PhotoFit:
+    """Robust, pooled fit of a look to registered pairs.
+
+    Args:
+        grids: from :func:`lutlearn.learn.exportsim.make_pair_grid`.
+        spec: base network and lattice size (default 3-32-3 + 33^3 lattice).
+        opts: :class:`FitOptions`.
+
+    Returns:
+        A :class:`PhotoFit`.
+    """
+    t0 = time.perf_counter()
+    n = len(grids)
+    states = [_State(robust.Vignette(), np.ones(g.shape, np.float32), np.zeros(g.shape, bool)) for g in grids]
+    mlp, sigma, dropped, disagreement, model = None, 4.0 / 255, [], np.full(n, np.nan), None
+    for r in range(opts.rounds):
+        _balance(grids, states)
+        x, y, w, who, where = _pool(grids, states)
+        needs_gn = any(_simulated(g) for g in grids)
+        late = r > 0 and r >= opts.rounds - opts.gn_rounds
+        gn = (grids, states, model.params["lattice"]) if opts.gauss_newton and needs_gn and late and spec.lattice else None
+        model, mlp = _fit_model(x, y, w, spec, sigma, opts, mlp, gn)
+        lut = LUT3D.bake(model.apply, spec.lattice or 33)
+        pred = lut.apply(x)
+        resid = y - pred
+        sigma = noise_sigma(resid, w)
+        if r == opts.rounds - 1:
+            break
+        for s in states:
+            s.precision = 1.0 / sigma**2
+        for i, (g, s) in enumerate(zip(grids, states)):
+            if not s.excluded.all():  # a dropped pair is not updated any more
+                _update_pair(g, s, lut, opts, r)
+        if r == 0 and (opts.local_edits or (opts.drop_pairs and n >= 2)):
+            x, y, w, who, where = _pool(grids, states)
+            if opts.drop_pairs and n >= 2:
+                disagreement = pairs_check.loo_disagreement(x, y, w, who, n, mlp, spec, opts)
+                dropped, disagreement = pairs_check.drop_pair(grids, states, disagreement, (x, y, w, who, mlp, spec, opts))
+                if dropped:
+                    x, y, w, who, where = _pool(grids, states)
+            if opts.local_edits:
+                pairs_check.crossfit_edits(grids, states, x, y, w, who, where, mlp, spec, opts)
+    used = [int((who == i).sum()) for i in range(n)]
+    coverage = coverage_mod.measure_coverage(x, (w > 0).astype(np.float32))
+    messages = _messages(grids, states, dropped, disagreement, coverage)
+    return PhotoFit(model, [s.vignette for s in states], [s.edits for s in states], dropped, list(disagreement),
+                    coverage, [_describe(g, u) for g, u in zip(grids, used)], messages, sigma,
+                    time.perf_counter() - t0, [_facts(g, u) for g, u in zip(grids, used)])
+
+
+def _simulated(g: PairGrid) -> bool:
+    """Whether the pair's export changes colours by their neighbours (codec, resampling, sharpening)."""
+    return g.codec is not None or not g.registration.is_identity or g.sharpen[0] > 0
+
+
+def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int) -> None:
+    """Re-estimate one pair's vignette, distortion, Huber weights and local edits from the current look."""
+    pred = lut.apply(g.x)
+    trust = g.valid & ~s.excluded
+    flat_ok = (trust > 1e-3).reshape(-1)
+    if opts.vignette:
+        y_nv = (g.after if s.distortion is None else g.after - s.distortion).reshape(-1, 3)
+        groups = robust.colour_keys(g.x.reshape(-1, 3)[flat_ok], 5)
+        s.vignette = robust.fit_vignette(pred.reshape(-1, 3)[flat_ok], y_nv[flat_ok], g.rho.reshape(-1)[flat_ok],
+                                         groups, trust.reshape(-1)[flat_ok])
+    if opts.simulate and r == 0:
+        s.kernel_rms = g.choose_kernel(lut, s.vignette)
+        if opts.sharpening:
+            choose_sharpening(g, lut, s.vignette)
+    if opts.simulate and _simulated(g):
+        s.distortion = g.distortion(lut, s.vignette)
+    resid = _targets(g, s) - pred
+    norm = np.sqrt((resid * resid).sum(-1))
+    scale = robust.robust_scale(norm[trust > 1e-3], trust[trust > 1e-3])
+    s.huber = robust.huber_weights(norm, scale, opts.huber_k).reshape(g.shape)
+
+
+def _messages(grids, states, dropped, disagreement, coverage) -> list[str]:
+    out = []
+    for g, s in zip(grids, states):
+        out += [f"{g.name}: {edit.describe()}" for edit in s.edits]
+    d = np.asarray(disagreement, np.float64)
+    if len(grids) == 2 and np.isfinite(d).all() and d.min() > pairs_check.DISAGREE_CODES:
+        out.append(f"{grids[0].name} and {grids[1].name} disagree by {d.min():.1f} codes RMS on the colours they share: "
+                   "was one edited differently? With two pairs lutlearn cannot tell which; both were kept")
+    for name in dropped:
+        i = [g.name for g in grids].index(name)
+        others = np.nanmedian(np.delete(np.asarray(disagreement, np.float64), i))
+        out.append(f"{name}: left out: its colours disagree with the other pairs' by {disagreement[i]:.1f} codes RMS "
+                   f"(the others: {others:.1f}); was it edited differently?")
+    if coverage.low:
+        out.append(f"the pairs cover only {100 * coverage.cells:.2f}% of the colour cube (less than "
+                   f"{100 * coverage_mod.LOW_COVERAGE:.0f}%): most of the LUT is extrapolated; add photos with more varied colours")
+    return out

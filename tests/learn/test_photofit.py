@@ -1,0 +1,196 @@
+"""Photo pairs (issue 9): registration, vignette, local edits, coverage, the fit itself.
+
+Real Kodak photos and real film looks from ../shared, shrunk in the test (384 px wide) so each fit takes
+a second or two; damage is made here, independently of scripts/pair_damage.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lutlearn.errors import LutlearnError, LutlearnWarning
+from lutlearn.images import write_image
+from lutlearn.learn import register
+from lutlearn.learn.metrics import delta_e2000
+from lutlearn.learn.photofit import fit_photo_pairs, is_chart_pair
+from tests.shared import LUTS, PHOTOS, require_path
+
+WIDTH = 384
+
+
+def small_photo(name: str, width: int = WIDTH) -> np.ndarray:
+    import cv2
+
+    from lutlearn.images import read_image
+
+    rgb = read_image(require_path(PHOTOS / f"{name}.png")).rgb
+    height = round(rgb.shape[0] * width / rgb.shape[1])
+    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def real_look(name: str = "rt_fuji_velvia_50"):
+    from lutlearn.luts.files import read_lut
+
+    return read_lut(require_path(LUTS / f"{name}.png"))
+
+
+def save8(rgb: np.ndarray, path, quality: int | None = None):
+    codes = np.rint(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+    if quality:
+        Image.fromarray(codes).save(path, quality=quality, subsampling=2)
+    else:
+        Image.fromarray(codes).save(path)
+    return path
+
+
+def lanczos(rgb: np.ndarray, size, box=None) -> np.ndarray:
+    """An editor's export: Pillow's Lanczos per float channel (not the pipeline's own area filter)."""
+    chans = [Image.fromarray(np.ascontiguousarray(rgb[..., c]), mode="F").resize(size, Image.LANCZOS, box=box)
+             for c in range(3)]
+    return np.clip(np.stack([np.asarray(c, np.float32) for c in chans], -1), 0, 1)
+
+
+def to_linear(v):
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def to_srgb(v):
+    v = np.clip(v, 0, 1)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055).astype(np.float32)
+
+
+def held_out_delta_e(model, look, name: str = "kodim01") -> float:
+    x = small_photo(name).reshape(-1, 3)
+    return float(delta_e2000(model.bake(33).apply(x), look.apply(x)).mean())
+
+
+@pytest.fixture(scope="module")
+def velvia():
+    return real_look()
+
+
+@pytest.fixture(scope="module")
+def kodim05():
+    return small_photo("kodim05")
+
+
+def test_registration_recovers_a_crop_and_a_scale(kodim05):
+    h, w = kodim05.shape[:2]
+    crop = 0.02
+    graded = real_look("rt_kodak_portra_400_2").apply(kodim05)
+    after = lanczos(graded, (round(0.75 * w), round(0.75 * h)), box=(crop * w, crop * h, w - crop * w, h - crop * h))
+    reg = register.register(kodim05, after)
+    assert not reg.is_identity
+    assert reg.scale == pytest.approx(0.75 / (1 - 2 * crop), rel=2e-3)
+    assert abs(reg.rotation_deg) < 0.05
+    assert np.allclose(reg.crop_fraction(), crop, atol=0.002)
+    assert "scaled x0.78" in reg.describe() and "2.0%" in reg.describe()
+
+
+def test_an_aligned_pair_is_left_as_it_is(kodim05, velvia):
+    reg = register.register(kodim05, velvia.apply(kodim05))
+    assert reg.is_identity and "no transform" in reg.describe()
+
+
+def test_two_different_photos_are_one_clear_error(kodim05):
+    with pytest.raises(register.RegistrationError, match=r"b\.png does not show the same picture as a\.png") as e:
+        register.register(kodim05, small_photo("kodim01"), names=("a.png", "b.png"))
+    assert isinstance(e.value, LutlearnError) and "\n" not in str(e.value)
+
+
+def test_featureless_pictures_are_not_bent_into_a_match():
+    """Two smooth gradients with different noise: ECC alone could bend one onto the other (correlation 0.99)."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:64, 0:96] / 95.0
+    ramp = np.stack([x, y, (x + y) / 2], -1).astype(np.float32)
+    a, b = (np.clip(ramp + rng.normal(0, 0.03, ramp.shape), 0, 1).astype(np.float32) for _ in range(2))
+    with pytest.raises(register.RegistrationError, match="does not show the same picture"):
+        register.register(a, b[:, :64])
+
+
+@pytest.mark.slow  # the CLI's end-to-end test fits the same pair in the default run
+def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia):
+    before, after = save8(kodim05, tmp_path / "b.png"), save8(velvia.apply(kodim05), tmp_path / "a.jpg", quality=80)
+    fit = fit_photo_pairs([(before, after)])
+    assert held_out_delta_e(fit.model, velvia) < 0.8
+    assert fit.pair_facts[0]["identity"] and fit.pair_facts[0]["pixels_used"] == kodim05.shape[0] * kodim05.shape[1]
+    assert fit.pair_facts[0]["codec"].startswith("JPEG 4:2:0")
+    assert 0.01 < fit.coverage.cells < 0.2 and fit.coverage.extrapolated
+
+
+@pytest.mark.slow
+def test_a_vignette_is_estimated_and_left_out_of_the_lut(tmp_path, kodim05, velvia):
+    h, w = kodim05.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    rho = np.hypot(xx + 0.5 - w / 2, yy + 0.5 - h / 2) / np.hypot(w / 2, h / 2)
+    graded = velvia.apply(kodim05)
+    vignetted = to_srgb(to_linear(graded) * (2.0 ** (-0.6 * rho**2))[..., None])
+    grain = np.random.default_rng(0).normal(0, 0.02, (h, w, 1)).astype(np.float32)
+    before, after = save8(kodim05, tmp_path / "b.png"), save8(vignetted + grain, tmp_path / "a.png")
+    fit = fit_photo_pairs([(before, after)])
+    assert fit.vignettes[0].corner_ev == pytest.approx(-0.6, abs=0.12)
+    assert "vignette -0.6" in fit.report() and "left out of the LUT" in fit.report()
+    assert held_out_delta_e(fit.model, velvia) < 1.0  # the LUT is the look, not the look darkened
+
+
+@pytest.mark.slow
+def test_a_local_edit_is_reported_and_left_out(tmp_path, kodim05, velvia):
+    h, w = kodim05.shape[:2]
+    graded = velvia.apply(kodim05)
+    yy, xx = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    inside = ((xx > 0.55) & (xx < 0.85) & (yy > 0.15) & (yy < 0.5)).astype(np.float32)
+    import cv2
+
+    mask = cv2.GaussianBlur(inside, (0, 0), 4)[..., None]  # a feathered brush: +0.5 EV, warmer
+    brushed = to_srgb(to_linear(graded) * (1 + mask * (np.array([1.6, 1.4, 1.1]) - 1)))
+    before, after = save8(kodim05, tmp_path / "b.png"), save8(brushed, tmp_path / "a.png")
+    with pytest.warns(LutlearnWarning, match=r"a\.png: the after image departs from a global look at the top right"):
+        fit = fit_photo_pairs([(before, after)])
+    (edit,) = fit.local_edits[0]
+    x0, y0, x1, y1 = edit.box
+    assert x0 < 0.7 < x1 and y0 < 0.3 < y1 and min(edit.delta) > 0
+    assert held_out_delta_e(fit.model, velvia) < 1.0
+
+
+def test_low_coverage_is_a_warning_that_names_it(tmp_path, kodim05, velvia):
+    grey = 0.45 + 0.08 * kodim05.mean(axis=2, keepdims=True).repeat(3, axis=2)  # a few dozen near-neutral colours
+    before, after = save8(grey, tmp_path / "b.png"), save8(velvia.apply(grey), tmp_path / "a.png")
+    with pytest.warns(LutlearnWarning, match=r"the pairs cover only 0\.\d\d% of the colour cube \(less than 1%\)"):
+        fit = fit_photo_pairs([(before, after)])
+    assert fit.coverage.low
+
+
+def test_a_flat_image_is_refused(tmp_path):
+    flat = np.full((32, 48, 3), 0.4, np.float32)
+    write_image(tmp_path / "b.png", flat)
+    write_image(tmp_path / "a.png", flat)
+    with pytest.raises(LutlearnError, match=r"b\.png: only 1 distinct colours"):
+        fit_photo_pairs([(tmp_path / "b.png", tmp_path / "a.png")])
+
+
+def test_the_identity_chart_is_told_from_a_photo(tmp_path, kodim05):
+    from lutlearn.luts.chart import write_chart
+
+    assert is_chart_pair(write_chart(tmp_path / "chart.png", level=4))
+    assert not is_chart_pair(save8(kodim05, tmp_path / "photo.png"))
+    square = save8(kodim05[:64, :64], tmp_path / "square.png")  # 64 px: a level-4 chart's size, not a chart
+    assert not is_chart_pair(square)
+
+
+@pytest.mark.slow
+def test_a_reframed_half_size_jpeg_export_learns_the_look(tmp_path, velvia):
+    photo = small_photo("kodim05", 768)
+    h, w = photo.shape[:2]
+    c = 0.015
+    after = lanczos(velvia.apply(photo), (w // 2, h // 2), box=(c * w, c * h, w - c * w, h - c * h))
+    before, after = save8(photo, tmp_path / "b.png"), save8(after, tmp_path / "a.jpg", quality=80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LutlearnWarning)  # nothing to warn about
+        fit = fit_photo_pairs([(before, after)])
+    facts = fit.pair_facts[0]
+    assert facts["grid"] == "after" and facts["scale"] == pytest.approx(0.5 / 0.97, rel=2e-3)
+    assert held_out_delta_e(fit.model, velvia) < 1.2
