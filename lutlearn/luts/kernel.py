@@ -38,7 +38,7 @@ import numpy as np
 
 from lutlearn.codes import code_max
 from lutlearn.luts.lut import LUT3D
-from lutlearn.luts.shaper import ShaperLUT
+from lutlearn.luts.shaper import ShaperLUT, lattice_stages
 
 __all__ = ["STRIP", "LutKernel", "compile_lut", "kernel_codes", "kernel_floats", "kernel_packed8"]
 
@@ -106,35 +106,16 @@ def compile_lut(lut: LUT3D | ShaperLUT, method: str = "tetrahedral",
     """
     import jax
 
-    if method not in ("tetrahedral", "trilinear"):
-        raise ValueError(f"interpolation must be 'tetrahedral' or 'trilinear', got {method!r}")
-    if not isinstance(lut, (LUT3D, ShaperLUT)):
-        raise TypeError(f"expected a LUT3D or ShaperLUT, got {type(lut).__name__}")
-    lattice = lut.lut if isinstance(lut, ShaperLUT) else lut
+    stages = lattice_stages(lut, method)
+    lattice = stages.lattice
     n = lattice.size
     rows = np.zeros((n**3, 4), np.float32)
     rows[:, :3] = lattice.table.reshape(-1, 3)
-    pre = None
-    if isinstance(lut, ShaperLUT) or not lattice.has_default_domain:
-        shaper = lut.shaper if isinstance(lut, ShaperLUT) else None
-        pre = _PreStage(shaper, lattice)
+    pre = stages.per_channel
     in_range = bool(lattice.table.min() >= 0.0 and lattice.table.max() <= 1.0)
     cpu = jax.devices("cpu")[0]
     return LutKernel(jax.device_put(rows, cpu), n, method, pre, in_range,
                      None if cache_dir is None else Path(cache_dir))
-
-
-@dataclasses.dataclass(frozen=True)
-class _PreStage:
-    """The numpy reference's per-channel stage before the lattice: the shaper, then the domain scaling."""
-
-    shaper: object
-    lattice: LUT3D
-
-    def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        if self.shaper is not None:
-            rgb = self.shaper.apply(rgb)
-        return self.lattice.lattice_coords(rgb)
 
 
 def kernel_codes(kernel: LutKernel, codes: np.ndarray, strength: float = 1.0):

@@ -8,13 +8,14 @@ the 3D table's input.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
 from lutlearn.luts.lut import LUT3D
 from lutlearn.luts.lut1d import LUT1D
 
-__all__ = ["ShaperLUT"]
+__all__ = ["ShaperLUT", "LatticeStages", "lattice_stages"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -42,3 +43,45 @@ class ShaperLUT:
 
     def __str__(self) -> str:
         return f"ShaperLUT {self.title!r}: {self.shaper} then {self.lut}"
+
+
+@dataclasses.dataclass(frozen=True)
+class LatticeStages:
+    """A 3D LUT split for whole-image kernels: the per-channel stage, then the lattice.
+
+    Attributes:
+        lattice: the 3D table.
+        shaper: the 1D shaper applied first, or None.
+    """
+
+    lattice: LUT3D
+    shaper: LUT1D | None = None
+
+    @property
+    def per_channel(self) -> Callable[[np.ndarray], np.ndarray] | None:
+        """The reference's stage before the lattice (shaper, then domain scaling), or None when it is the identity."""
+        if self.shaper is None and self.lattice.has_default_domain:
+            return None
+        return self.coords
+
+    def coords(self, rgb: np.ndarray) -> np.ndarray:
+        """Colours float32 (M, 3) -> lattice coordinates, exactly as :meth:`ShaperLUT.apply` / :meth:`LUT3D.apply`."""
+        if self.shaper is not None:
+            rgb = self.shaper.apply(rgb)
+        return self.lattice.lattice_coords(rgb)
+
+
+def lattice_stages(lut: LUT3D | ShaperLUT, method: str) -> LatticeStages:
+    """Check that a kernel can take ``lut`` with ``method`` and split it (:class:`LatticeStages`).
+
+    Raises:
+        TypeError: another LUT type (1D curves stay with the general path).
+        ValueError: another method.
+    """
+    if method not in ("tetrahedral", "trilinear"):
+        raise ValueError(f"interpolation must be 'tetrahedral' or 'trilinear', got {method!r}")
+    if isinstance(lut, ShaperLUT):
+        return LatticeStages(lut.lut, lut.shaper)
+    if isinstance(lut, LUT3D):
+        return LatticeStages(lut)
+    raise TypeError(f"expected a LUT3D or ShaperLUT, got {type(lut).__name__}")

@@ -29,7 +29,7 @@ import numpy as np
 from lutlearn.codes import round_scaled
 from lutlearn.luts import interp
 from lutlearn.luts.lut import LUT3D
-from lutlearn.luts.shaper import ShaperLUT
+from lutlearn.luts.shaper import ShaperLUT, lattice_stages
 
 __all__ = ["TabulatedLut", "tabulate", "apply_codes"]
 
@@ -63,17 +63,11 @@ def tabulate(lut: LUT3D | ShaperLUT, method: str = "tetrahedral") -> TabulatedLu
         TypeError: another LUT type.
         ValueError: another method.
     """
-    if method not in ("tetrahedral", "trilinear"):
-        raise ValueError(f"interpolation must be 'tetrahedral' or 'trilinear', got {method!r}")
-    if not isinstance(lut, (LUT3D, ShaperLUT)):
-        raise TypeError(f"expected a LUT3D or ShaperLUT, got {type(lut).__name__}")
-    lattice = lut.lut if isinstance(lut, ShaperLUT) else lut
+    stages = lattice_stages(lut, method)
+    lattice = stages.lattice
     n = lattice.size
     x = np.arange(65536, dtype=np.float32) / _TOP  # lutlearn.codes.from_codes, per code
-    grey = np.repeat(x[:, None], 3, axis=1)
-    if isinstance(lut, ShaperLUT):
-        grey = np.asarray(lut.shaper.apply(grey), np.float32)
-    points = np.asarray(lattice.lattice_coords(grey), np.float32)
+    points = np.asarray(stages.coords(np.repeat(x[:, None], 3, axis=1)), np.float32)
     cells, fractions = interp.axis_cells(n, points)
     offsets = cells * np.array([[1], [n], [n * n]], np.int32)
     table = lattice.table
