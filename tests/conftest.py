@@ -32,3 +32,19 @@ def darkroom_model(chart8_pair, tmp_path_factory):
 
 def rng(seed=0):
     return np.random.default_rng(seed)
+
+
+@pytest.fixture(scope="module")
+def velvia():
+    """The Fuji Velvia 50 film look (a real Hald CLUT from ../shared)."""
+    from tests.photos import real_look
+
+    return real_look()
+
+
+@pytest.fixture(scope="module")
+def kodim05():
+    """kodim05 shrunk to 384 px wide, float32 RGB."""
+    from tests.photos import small_photo
+
+    return small_photo("kodim05")

@@ -10,21 +10,11 @@ from click.testing import CliRunner
 from lutlearn.cli import cli
 from lutlearn.learn.metrics import delta_e2000
 from lutlearn.luts import read_lut
-from tests.learn.test_photofit import real_look, save8, small_photo
+from tests.photos import save8, small_photo
 
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-@pytest.fixture(scope="module")
-def velvia():
-    return real_look()
-
-
-@pytest.fixture(scope="module")
-def kodim05():
-    return small_photo("kodim05")
 
 
 def test_fit_a_jpeg_photo_pair_end_to_end(tmp_path, kodim05, velvia):

@@ -17,34 +17,7 @@ from lutlearn.images import write_image
 from lutlearn.learn import register
 from lutlearn.learn.metrics import delta_e2000
 from lutlearn.learn.photofit import fit_photo_pairs, is_chart_pair
-from tests.shared import LUTS, PHOTOS, require_path
-
-WIDTH = 384
-
-
-def small_photo(name: str, width: int = WIDTH) -> np.ndarray:
-    import cv2
-
-    from lutlearn.images import read_image
-
-    rgb = read_image(require_path(PHOTOS / f"{name}.png")).rgb
-    height = round(rgb.shape[0] * width / rgb.shape[1])
-    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-
-
-def real_look(name: str = "rt_fuji_velvia_50"):
-    from lutlearn.luts.files import read_lut
-
-    return read_lut(require_path(LUTS / f"{name}.png"))
-
-
-def save8(rgb: np.ndarray, path, quality: int | None = None):
-    codes = np.rint(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
-    if quality:
-        Image.fromarray(codes).save(path, quality=quality, subsampling=2)
-    else:
-        Image.fromarray(codes).save(path)
-    return path
+from tests.photos import real_look, save8, small_photo
 
 
 def lanczos(rgb: np.ndarray, size, box=None) -> np.ndarray:
@@ -66,16 +39,6 @@ def to_srgb(v):
 def held_out_delta_e(model, look, name: str = "kodim01") -> float:
     x = small_photo(name).reshape(-1, 3)
     return float(delta_e2000(model.bake(33).apply(x), look.apply(x)).mean())
-
-
-@pytest.fixture(scope="module")
-def velvia():
-    return real_look()
-
-
-@pytest.fixture(scope="module")
-def kodim05():
-    return small_photo("kodim05")
 
 
 def test_registration_recovers_a_crop_and_a_scale(kodim05):
