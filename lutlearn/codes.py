@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["code_max", "code_dtype", "to_codes", "round_scaled", "from_codes", "convert_depth", "pack_rgb8", "unpack_rgb8",
-           "key_values"]
+           "key_values", "distinct"]
 
 
 def code_max(bit_depth: int) -> float:
@@ -117,3 +117,23 @@ def unpack_rgb8(keys: np.ndarray) -> np.ndarray:
 def key_values(keys: np.ndarray) -> np.ndarray:
     """uint32 keys (M,) -> float32 values (M, 3), ``code / 255``."""
     return unpack_rgb8(keys).astype(np.float32) / np.float32(255)
+
+
+def distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of a 1-D integer array, sorted: one sort and one comparison pass.
+
+    ``np.unique(keys)`` gives the same, but numpy 2.4 takes a hash-table path
+    for it that is ~25x slower on a photo's colour keys (12.7 ms against
+    0.5 ms for 130,000 keys on a 2-core EPYC), which dominated applying a look
+    to a batch of small photos.
+
+    >>> distinct(np.array([5, 1, 5, 3, 1], np.uint32)).tolist()
+    [1, 3, 5]
+    """
+    ordered = np.sort(keys)
+    if ordered.size < 2:
+        return ordered
+    first = np.empty(ordered.size, np.bool_)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]

@@ -81,11 +81,12 @@ def _enough_colours(rgb, path) -> None:
     """A before image needs MIN_COLOURS distinct colours (a flat image teaches nothing, and cannot be registered)."""
     import numpy as np
 
+    from lutlearn.codes import distinct
     from lutlearn.learn.pairs import MIN_COLOURS
 
     step = max(1, rgb.shape[0] * rgb.shape[1] // 500_000)
     codes = np.rint(rgb.reshape(-1, 3)[::step] * 255.0).astype(np.int64)
-    n = len(np.unique(codes[:, 0] | (codes[:, 1] << 8) | (codes[:, 2] << 16)))
+    n = len(distinct(codes[:, 0] | (codes[:, 1] << 8) | (codes[:, 2] << 16)))
     if n < MIN_COLOURS:
         raise LutlearnError(f"{path}: only {n} distinct colours; need at least {MIN_COLOURS} to learn a look")
 

@@ -43,14 +43,14 @@ from typing import Callable
 
 import numpy as np
 
-from lutlearn.codes import from_codes, key_values, pack_rgb8, round_scaled, to_codes
+from lutlearn.codes import distinct, from_codes, key_values, pack_rgb8, round_scaled, to_codes
 from lutlearn.errors import LutlearnError, LutlearnWarning
 from lutlearn.luts.tabulated import TabulatedLut, apply_codes
 
 __all__ = ["ColourCache", "render", "evaluate", "blend", "look_codes", "CHUNK"]
 
 CHUNK = 1 << 16  # pixels per task of a per-pixel pass: its scratch (768 KB) stays in the L2 cache
-SMALL = 1 << 18  # images with fewer pixels find their distinct colours with np.unique, not the flag table
+SMALL = 1 << 18  # images with fewer pixels find their distinct colours by sorting, not with the flag table
 KERNEL_MIN = 1 << 16  # fewer colours or pixels than this take the numpy path: no compile for small work
 FILL_STRIP = 1 << 18  # colours per compiled-kernel call when filling the 8-bit cache
 _KNOWN = np.uint32(1 << 24)
@@ -210,7 +210,7 @@ def _distinct(codes: _Codes, threads: int) -> np.ndarray:
     """The distinct packed colours of the image, sorted, as uint32."""
     n = codes.n
     if n < SMALL:
-        return np.unique(codes.into(0, n, np.empty(n, np.intp))).astype(np.uint32)
+        return distinct(codes.into(0, n, np.empty(n, np.intp)).astype(np.uint32))
     present = np.zeros(1 << 24, np.bool_)
 
     def mark(a: int, b: int, scratch: np.ndarray) -> None:
