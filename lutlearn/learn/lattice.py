@@ -37,6 +37,8 @@ so a LUT baked at the lattice size reproduces the solution exactly.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from lutlearn.learn.blas import one_blas_thread
@@ -136,7 +138,9 @@ def curvature_operator(n: int):
 PRIOR_ORDER = 2
 
 
+@functools.lru_cache(maxsize=8)
 def _normal_prior(n: int, tau_s: float, tau_r: float):
+    """The priors' part of the normal matrix (CSR; shared, never modified: callers add to it)."""
     import scipy.sparse as sp
 
     diff = neighbour_operator(n) if PRIOR_ORDER == 1 else curvature_operator(n)
@@ -151,6 +155,7 @@ def normal_matrix(design, w: np.ndarray, n: int, *, sigma: float, tau_s: float, 
     return (scaled.T @ scaled + _normal_prior(n, tau_s, tau_r)).tocsr()
 
 
+@functools.lru_cache(maxsize=8)
 def _prolongation(n: int):
     """Sparse (n^3, m^3) trilinear map from an m = (n+1)/2 lattice to the n lattice (n odd)."""
     import scipy.sparse as sp
@@ -168,6 +173,15 @@ def _prolongation(n: int):
     return sp.kron(sp.kron(p1, p1), p1).tocsr()
 
 
+@functools.lru_cache(maxsize=4)
+def _levels(n: int):
+    """The prolongations of :func:`multilevel_preconditioner` (n -> (n+1)/2 -> ...) and their transposes, as CSR."""
+    p1 = _prolongation(n)
+    p2 = _prolongation((n + 1) // 2)
+    p12 = (p1 @ p2).tocsr()
+    return p1, p1.T.tocsr(), p2, p12, p12.T.tocsr()
+
+
 def multilevel_preconditioner(normal, n: int):
     """Additive three-level preconditioner for the lattice normal matrix (n odd, e.g. 33 -> 17 -> 9).
 
@@ -183,13 +197,10 @@ def multilevel_preconditioner(normal, n: int):
     dinv = 1.0 / normal.diagonal()
     if n % 2 == 0 or n < 9 or ((n + 1) // 2) % 2 == 0:
         return sp.diags(dinv)
-    p1 = _prolongation(n)
-    a1 = (p1.T @ normal @ p1).tocsr()
-    p2 = _prolongation((n + 1) // 2)
-    p12 = (p1 @ p2).tocsr()
+    p1, p1t, p2, p12, p12t = _levels(n)
+    a1 = (p1t @ normal @ p1).tocsr()
     chol = scipy.linalg.cho_factor((p2.T @ a1 @ p2).toarray())
     d1inv = 1.0 / a1.diagonal()
-    p1t, p12t = p1.T.tocsr(), p12.T.tocsr()
 
     def apply(r):
         return dinv * r + p1 @ (d1inv * (p1t @ r)) + p12 @ scipy.linalg.cho_solve(chol, p12t @ r)
