@@ -54,6 +54,7 @@ MIN_INLIER_RATIO = 0.2  # of the ratio-test matches
 MIN_CORRELATION = 0.6  # ECC correlation of the aligned grade-invariant pictures
 IDENTITY_TOL = 0.15  # pixels: a same-size transform closer than this to identity is not applied
 FRAME_DRIFT = 2.0  # analysis pixels: how far ECC may move a frame corner without feature matches to confirm it
+MIN_SIDE = 32  # pixels: a smaller picture has too little structure to find a transform; only the identity is tried
 
 
 class RegistrationError(LutlearnError):
@@ -223,6 +224,14 @@ def register(before: np.ndarray, after: np.ndarray, names=("before", "after")) -
         RegistrationError: the images do not show the same picture (no transform
             reaches MIN_CORRELATION).
     """
+    if min(*before.shape[:2], *after.shape[:2]) < MIN_SIDE:
+        if before.shape != after.shape:
+            small = names[0] if min(before.shape[:2]) < MIN_SIDE else names[1]
+            raise RegistrationError(f"{small} is too small to align with the other image (under {MIN_SIDE} pixels "
+                                    "on a side); give both images at the same size")
+        ident = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+        size = (before.shape[1], before.shape[0])
+        return Registration(ident, 0, 0, 1.0, size, size)  # tiny and the same size: taken as aligned
     pa, to_a = _analysis_picture(before)
     pb, to_b = _analysis_picture(after)
     if before.shape == after.shape:  # most pairs: same frame, just graded; ECC from identity settles it

@@ -75,6 +75,15 @@ def test_featureless_pictures_are_not_bent_into_a_match():
         register.register(a, b[:, :64])
 
 
+def test_tiny_pictures_are_not_aligned_by_guesswork(kodim05):
+    """8x8 pixels hold too little structure for ECC: same size is taken as it is, other sizes are refused."""
+    tiny = kodim05[100:108, 200:208]
+    reg = register.register(tiny, tiny * 0.8)
+    assert reg.is_identity and np.array_equal(reg.matrix, np.eye(2, 3))
+    with pytest.raises(register.RegistrationError, match=r"b\.png is too small to align"):
+        register.register(kodim05, kodim05[100:108, 200:216], names=("a.png", "b.png"))
+
+
 @pytest.mark.slow  # the CLI's end-to-end test fits the same pair in the default run
 def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia):
     before, after = save8(kodim05, tmp_path / "b.png"), save8(velvia.apply(kodim05), tmp_path / "a.jpg", quality=80)
