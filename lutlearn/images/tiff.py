@@ -114,7 +114,7 @@ def _dpi(page) -> tuple[float, float] | None:
 
 def write_tiff(path: str | os.PathLike, rgb: np.ndarray, *, alpha: np.ndarray | None = None,
                icc_profile: bytes | None = None, exif: bytes | None = None, dpi=None,
-               container: Container | None = None, threads: int = 2) -> None:
+               container: Container | None = None, threads: int = 2, name: str | os.PathLike | None = None) -> None:
     """Write uint8/uint16 RGB codes (H, W, 3) and optional alpha (H, W[, 1]) as a TIFF file.
 
     Args:
@@ -123,6 +123,7 @@ def write_tiff(path: str | os.PathLike, rgb: np.ndarray, *, alpha: np.ndarray | 
         icc_profile, exif, dpi: metadata; the EXIF block is written whole.
         container: the input's, when it was a TIFF: its compression and predictor are kept.
         threads: compression threads.
+        name: the file the user asked for, named in warnings (default ``path``).
     """
     import tifffile
 
@@ -148,7 +149,7 @@ def write_tiff(path: str | os.PathLike, rgb: np.ndarray, *, alpha: np.ndarray | 
     except (ValueError, NotImplementedError, ImportError, KeyError, ModuleNotFoundError) as e:
         if compression in ("none", "deflate"):
             raise
-        warnings.warn(f"{Path(path).name}: cannot write {compression} TIFF here ({str(e).splitlines()[0]}; "
+        warnings.warn(f"{name if name is not None else path}: cannot write {compression} TIFF here ({str(e).splitlines()[0]}; "
                       "pip install imagecodecs); wrote deflate instead", LutlearnWarning, stacklevel=4)
         tifffile.imwrite(path, pixels, **kw, **_compression("deflate", predictor, pixels))
     if sub_ifds:

@@ -79,7 +79,7 @@ def write_image(
         if fmt == "TIFF":
             from lutlearn.images.tiff import write_tiff
 
-            write_tiff(tmp, codes, alpha=alpha_codes, container=container, threads=threads, **meta)
+            write_tiff(tmp, codes, alpha=alpha_codes, container=container, threads=threads, name=path, **meta)
         elif fmt == "PNG":
             _write_png(tmp, codes, alpha_codes, meta, png, threads)
         else:

@@ -69,7 +69,8 @@ def apply_to_file(src: str | os.PathLike, look: Look, dst: str | os.PathLike, *,
         warnings.warn(f"{src}: {note}", LutlearnWarning, stacklevel=2)
     depth = bit_depth or image.bit_depth
     if depth not in (8, 16):
-        raise LutlearnError(f"{src}: {image.bit_depth}-bit float input needs an output bit depth (--bit-depth 8 or 16)")
+        raise LutlearnError(f"{src}: its pixels are not 8- or 16-bit codes (read as {image.bit_depth}-bit float); "
+                            "give an output bit depth (--bit-depth 8 or 16)")
     if depth == 16 and dst.suffix.lower() in (".jpg", ".jpeg"):
         raise LutlearnError(f"{dst}: JPEG is 8-bit only and {src} is {image.bit_depth}-bit (pass --bit-depth 8)")
     if image.alpha is not None and dst.suffix.lower() in (".jpg", ".jpeg"):

@@ -5,6 +5,7 @@ import pytest
 import tifffile
 from PIL import Image, TiffImagePlugin
 
+from lutlearn.images import write_image
 from lutlearn.images.container import Container
 from lutlearn.images.tiff import read_tiff, write_tiff
 
@@ -71,6 +72,10 @@ def test_a_codec_tifffile_cannot_write_becomes_deflate_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="cannot write lzw TIFF here.*wrote deflate"):
         write_tiff(tmp_path / "o.tif", rgb, container=Container("TIFF", "lzw", 2))
     assert read_tiff(tmp_path / "o.tif")[2] == Container("TIFF", "deflate", 2)
+    # through write_image the warning names the output asked for, not the temporary file it is written to
+    with pytest.warns(UserWarning, match=r"^\S*out\.tif: cannot write lzw") as caught:
+        write_image(tmp_path / "out.tif", rgb, bit_depth=8, container=Container("TIFF", "lzw", 2))
+    assert ".tmp" not in str(caught[0].message)
 
 
 def test_planar_and_grey_files_are_read_and_others_left_to_the_general_reader(tmp_path):
