@@ -198,10 +198,10 @@ def tool_version(tool: str, args) -> str:
 
 
 def command(tool: str, pairs, out_cube: Path, work: Path, args) -> list[str]:
-    peers = Path(args.peers_venv) / "bin"
     if tool == "lutlearn":
         images = [str(p) for pair in pairs for p in pair]
         return [args.lutlearn, "fit", *images, "-o", str(out_cube), "--method", "photo"]
+    peers = Path(args.peers_venv) / "bin"
     if tool == "lut-estimator":
         before, after = mosaic(pairs, work.parent.parent) if len(pairs) > 1 else pairs[0]
         return [str(peers / "lut-estimator"), "--before", str(before), "--after", str(after), "--target", str(before),
