@@ -4,7 +4,7 @@ Everything a 3D LUT does to one channel before the lattice (the shaper, the
 domain scaling, clamping, finding the cell and the fraction within it) depends
 on that channel's code alone. :func:`tabulate` evaluates it once for each of
 the 65,536 codes with the reference's own arithmetic
-(:meth:`~lutlearn.luts.lut.LUT3D.apply` and :func:`lutlearn.luts.interp._cells`),
+(:meth:`~lutlearn.luts.lut.LUT3D.apply` and :func:`lutlearn.luts.interp.axis_cells`),
 so :func:`apply_codes` replaces six passes per channel by two table lookups and
 then runs the reference's tetrahedron (or trilinear cell) and weighted sum on
 the same numbers. Its codes are :func:`lutlearn.codes.to_codes` of
