@@ -36,8 +36,8 @@ def _finite(ctx, param, value):
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="auto", show_default=True,
               help="How a LUT look is computed on 16-bit and float photos (the results are identical): compiled = "
                    "one fused XLA kernel on every core (JAX's start-up costs ~0.5 s once); numpy = numpy on "
-                   f"--jobs threads; auto = compiled for {COMPILED_MIN_PIXELS // 1_000_000}+ Mpx of such work, "
-                   "numpy for less.")
+                   "--jobs threads (16-bit: each channel's lattice cell looked up by code); auto = compiled for "
+                   f"{COMPILED_MIN_PIXELS // 1_000_000}+ Mpx of such work, numpy for less.")
 @click.option("--bake", type=click.IntRange(2, 256), default=None, metavar="N",
               help="Bake a learned-model look into an NxNxN LUT first (e.g. 65): much faster on 16-bit photos, "
                    "with the LUT's interpolation error (models are otherwise evaluated exactly). LUT looks: no effect.")
