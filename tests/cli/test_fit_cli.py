@@ -83,7 +83,7 @@ def _nan_tiff(tmp_path):
     ("nan", _nan_tiff, "NaN or infinite"),
 ])
 def test_bad_after_image(tmp_path, case, make_after, message):
-    before = _noise(tmp_path, "before.png", (16, 16) if case == "nan" else (32, 40))  # 32+ px: aligned, not refused as tiny
+    before = _noise(tmp_path, "before.png", (16, 16) if case == "nan" else (32, 40))  # 32+ px: not "too small"
     after = make_after(tmp_path)
     out = tmp_path / "out.cube"
     result = run("fit", before, after, "-o", out, *FAST)
