@@ -38,7 +38,7 @@ import numpy as np
 
 from lutlearn.codes import code_max
 from lutlearn.luts.lut import LUT3D
-from lutlearn.luts.shaper import ShaperLUT, lattice_stages
+from lutlearn.luts.shaper import ShaperLUT, code_coords, lattice_stages
 
 __all__ = ["STRIP", "LutKernel", "compile_lut", "kernel_codes", "kernel_floats", "kernel_packed8"]
 
@@ -80,10 +80,7 @@ class LutKernel:
         cached = self.__dict__.setdefault("_tables", {})
         key = np.dtype(dtype)
         if key not in cached:
-            top = code_max(8 * key.itemsize)
-            x = np.arange(int(top) + 1, dtype=np.float32) / np.float32(top)
-            cols = np.asarray(self.pre(np.repeat(x[:, None], 3, axis=1)), np.float32)
-            cached[key] = np.ascontiguousarray(cols.T)
+            cached[key] = code_coords(self.pre, 8 * key.itemsize)
         return cached[key]
 
 

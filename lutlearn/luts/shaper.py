@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from lutlearn.codes import code_max
 from lutlearn.luts.lut import LUT3D
 from lutlearn.luts.lut1d import LUT1D
 
-__all__ = ["ShaperLUT", "LatticeStages", "lattice_stages"]
+__all__ = ["ShaperLUT", "LatticeStages", "lattice_stages", "code_coords"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -85,3 +86,14 @@ def lattice_stages(lut: LUT3D | ShaperLUT, method: str) -> LatticeStages:
     if isinstance(lut, LUT3D):
         return LatticeStages(lut)
     raise TypeError(f"expected a LUT3D or ShaperLUT, got {type(lut).__name__}")
+
+
+def code_coords(coords: Callable[[np.ndarray], np.ndarray], bits: int) -> np.ndarray:
+    """``coords`` of every ``bits``-bit channel code, per channel: float32 (3, top + 1), C-contiguous.
+
+    Each code is first ``code / top`` (as :func:`lutlearn.codes.from_codes`), so
+    per-code tables built from this hold the reference's own numbers.
+    """
+    top = code_max(bits)
+    x = np.arange(int(top) + 1, dtype=np.float32) / np.float32(top)
+    return np.ascontiguousarray(np.asarray(coords(np.repeat(x[:, None], 3, axis=1)), np.float32).T)

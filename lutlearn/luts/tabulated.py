@@ -29,7 +29,7 @@ import numpy as np
 from lutlearn.codes import round_scaled
 from lutlearn.luts import interp
 from lutlearn.luts.lut import LUT3D
-from lutlearn.luts.shaper import ShaperLUT, lattice_stages
+from lutlearn.luts.shaper import ShaperLUT, code_coords, lattice_stages
 
 __all__ = ["TabulatedLut", "tabulate", "apply_codes"]
 
@@ -66,9 +66,7 @@ def tabulate(lut: LUT3D | ShaperLUT, method: str = "tetrahedral") -> TabulatedLu
     stages = lattice_stages(lut, method)
     lattice = stages.lattice
     n = lattice.size
-    x = np.arange(65536, dtype=np.float32) / _TOP  # lutlearn.codes.from_codes, per code
-    points = np.asarray(stages.coords(np.repeat(x[:, None], 3, axis=1)), np.float32)
-    cells, fractions = interp.axis_cells(n, points)
+    cells, fractions = interp.axis_cells(n, code_coords(stages.coords, 16).T)
     offsets = cells * np.array([[1], [n], [n * n]], np.int32)
     table = lattice.table
     return TabulatedLut(lattice._packed(), method, np.ascontiguousarray(offsets), fractions,
