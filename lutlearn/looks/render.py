@@ -280,38 +280,39 @@ def _render_kernel(src: np.ndarray, dst: np.ndarray, kernel, strength: float) ->
     return clipped
 
 
-def _render_tabulated(src: np.ndarray, dst: np.ndarray, tab: TabulatedLut, strength: float, threads: int) -> int:
-    """src, dst: uint16 (P, 3); the per-code tables of :mod:`lutlearn.luts.tabulated`. Returns pixels clipped."""
+def _run_counting(work: Callable[[int, int], int], n: int, threads: int) -> int:
+    """:func:`_run` for per-span work that returns how many pixels it clipped; returns their sum."""
     clipped = [0]
     lock = threading.Lock()
 
-    def work(a: int, b: int) -> None:
-        c = apply_codes(tab, src[a:b], dst[a:b], strength)
+    def counted(a: int, b: int) -> None:
+        c = work(a, b)
         if c:
             with lock:
                 clipped[0] += c
 
-    _run(work, src.shape[0], threads)
+    _run(counted, n, threads)
     return clipped[0]
+
+
+def _render_tabulated(src: np.ndarray, dst: np.ndarray, tab: TabulatedLut, strength: float, threads: int) -> int:
+    """src, dst: uint16 (P, 3); the per-code tables of :mod:`lutlearn.luts.tabulated`. Returns pixels clipped."""
+    return _run_counting(lambda a, b: apply_codes(tab, src[a:b], dst[a:b], strength), src.shape[0], threads)
 
 
 def _render_direct(src, dst, fn, strength: float, threads: int) -> int:
     """src, dst: uint16 codes or float32 values (never rounded) (P, 3); ``fn`` per pixel. Returns pixels clipped."""
-    clipped = [0]
-    lock = threading.Lock()
 
-    def work(a: int, b: int) -> None:
+    def work(a: int, b: int) -> int:
         x = from_codes(src[a:b])
         fx = evaluate(fn, x)
         if src.dtype == np.float32:
             dst[a:b] = blend(x, fx, strength)
-            return
+            return 0
         dst[a:b], c = look_codes(x, fx, strength, 16)
-        with lock:
-            clipped[0] += c
+        return c
 
-    _run(work, src.shape[0], threads)
-    return clipped[0]
+    return _run_counting(work, src.shape[0], threads)
 
 
 def render(rgb: np.ndarray, fn: ColourFn, *, strength: float = 1.0, threads: int = 2,
