@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 
 from lutlearn.codes import code_max
+from lutlearn.errors import LutlearnError
+from lutlearn.images.atomic import atomic_write
 from lutlearn.luts.lut import LUT3D
 from lutlearn.luts.shaper import ShaperLUT, code_coords, lattice_stages
 
@@ -187,11 +189,10 @@ def _executable(statics: tuple, args, cache_dir: Path | None):
         with contextlib.suppress(Exception):  # a stale or damaged entry is compiled again and replaced
             return serialize_executable.deserialize_and_load(*pickle.loads(path.read_bytes()))
     compiled = compile_it()
-    with contextlib.suppress(OSError):  # a read-only cache folder only costs the compile next time
+    with contextlib.suppress(OSError, LutlearnError):  # a read-only or full cache folder only costs a compile
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(serialize_executable.serialize(compiled)))
-        os.replace(tmp, path)
+        with atomic_write(path) as tmp:  # no half-written entry, and no temporary left when the write fails
+            Path(tmp).write_bytes(pickle.dumps(serialize_executable.serialize(compiled)))
     return compiled
 
 
