@@ -26,6 +26,7 @@ Cb and Cr tables, so the three channels are solved independently.
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -166,7 +167,14 @@ def _merge_by_colour(colours: np.ndarray, w: np.ndarray, n: int, bits: int = 7):
     return design, inverse, sw
 
 
-def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s, tau_r, rtol=1e-5, cache=None):
+def _done(value) -> Future:
+    future = Future()
+    future.set_result(value)
+    return future
+
+
+def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s, tau_r, rtol=1e-5, cache=None,
+                         workers: int = 2):
     """One Gauss-Newton step for the residual lattice under the linear export model.
 
     For each pair, the residual ``after − simulate_export(current look)`` (H, W, 3)
@@ -186,6 +194,8 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
         cache: optional dict kept across rounds to reuse the normal matrices of the fixed designs
             with the first round's weights (faster, but measured worse: the noise estimate, hence
             the data/prior balance, changes between rounds; the pipeline does not pass it).
+        workers: threads that set up and solve the luma and chroma systems side by side (the
+            result does not depend on it).
 
     Returns:
         The new table, float32 (n, n, n, 3), RGB.
@@ -220,16 +230,35 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             rows[c][0].append(design)
             rows[c][1].append(target)
             rows[c][2].append(wc)
-    out = np.empty((n**3, 3))
+    systems = []  # per channel: design, weights, targets, and where its normal matrix is kept under which key
     local = {}  # Cb and Cr always share design and weights (Y too, without chroma blocks): factor once
     for c in range(3):
         design, w, target = sp.vstack(rows[c][0]).tocsr(), np.concatenate(rows[c][2]), np.concatenate(rows[c][1])
         persistent = not merged[c]  # rows from the pairs' fixed designs (not merged by colour this round)
         key = ("persistent" if persistent else "round", c > 0)
-        store = cache if (cache is not None and persistent) else local
-        if key not in store:
-            normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r)
-            store[key] = (w, normal, multilevel_preconditioner(normal, n))
-        w, normal, precond = store[key]  # cached: the first round's weights, kept with their normal matrix
+        systems.append((design, w, target, cache if (cache is not None and persistent) else local, key))
+
+    def prepare(design, w):
+        normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r)
+        return w, normal, multilevel_preconditioner(normal, n)
+
+    out = np.empty((n**3, 3))
+
+    def solve(c, prepared):
+        w, normal, precond = prepared.result()  # cached: the first round's weights, kept with their normal matrix
+        design, target = systems[c][0], systems[c][2]
         out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
+
+    # Luma and chroma are independent systems, and scipy's sparse products and mat-vecs release the GIL:
+    # two threads set up (normal matrix, preconditioner) and solve them side by side, with the same
+    # arithmetic (so the same result) as one after the other.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        prepared = {}
+        for design, w, _, store, key in systems:
+            if key not in prepared:
+                prepared[key] = _done(store[key]) if key in store else pool.submit(prepare, design, w)
+        for f in [pool.submit(solve, c, prepared[systems[c][4]]) for c in range(3)]:
+            f.result()
+    for _, _, _, store, key in systems:
+        store.setdefault(key, prepared[key].result())
     return (out @ np.linalg.inv(to).T).astype(np.float32).reshape(n, n, n, 3)
