@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["one_blas_thread"]
+import os
+
+__all__ = ["one_blas_thread", "solver_threads"]
 
 
 def one_blas_thread():
@@ -20,3 +22,16 @@ def one_blas_thread():
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
+
+
+def solver_threads(most: int = 2) -> int:
+    """How many Python threads to give independent solver work (the luma and chroma systems, the channels
+    of one system): ``most``, or fewer where the process may run on fewer CPUs. scipy's sparse products
+    and mat-vecs release the GIL, so such threads run side by side; their results do not depend on how
+    many there are.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(most, cpus))

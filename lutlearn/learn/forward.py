@@ -174,7 +174,7 @@ def _done(value) -> Future:
 
 
 def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s, tau_r, rtol=1e-5, cache=None,
-                         workers: int = 2):
+                         workers: int | None = None):
     """One Gauss-Newton step for the residual lattice under the linear export model.
 
     For each pair, the residual ``after − simulate_export(current look)`` (H, W, 3)
@@ -194,14 +194,15 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
         cache: optional dict kept across rounds to reuse the normal matrices of the fixed designs
             with the first round's weights (faster, but measured worse: the noise estimate, hence
             the data/prior balance, changes between rounds; the pipeline does not pass it).
-        workers: threads that set up and solve the luma and chroma systems side by side (the
-            result does not depend on it).
+        workers: threads that set up and solve the luma and chroma systems side by side (default:
+            2, or 1 where the process may run on one CPU only); the result does not depend on it.
 
     Returns:
         The new table, float32 (n, n, n, 3), RGB.
     """
     import scipy.sparse as sp
 
+    from lutlearn.learn.blas import solver_threads
     from lutlearn.learn.lattice import multilevel_preconditioner, normal_matrix, solve_normal
 
     to = YCBCR  # always solve in YCbCr: luma rows per pixel, chroma rows per block where the file subsampled it
@@ -252,7 +253,7 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     # Luma and chroma are independent systems, and scipy's sparse products and mat-vecs release the GIL:
     # two threads set up (normal matrix, preconditioner) and solve them side by side, with the same
     # arithmetic (so the same result) as one after the other.
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers or solver_threads()) as pool:
         prepared = {}
         for design, w, _, store, key in systems:
             if key not in prepared:

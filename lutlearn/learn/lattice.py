@@ -38,10 +38,11 @@ so a LUT baked at the lattice size reproduces the solution exactly.
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from lutlearn.learn.blas import one_blas_thread
+from lutlearn.learn.blas import one_blas_thread, solver_threads
 from lutlearn.luts.interp import tetrahedral_weights
 
 __all__ = [
@@ -278,6 +279,10 @@ def solve_lattice(x: np.ndarray, r: np.ndarray, w: np.ndarray, n: int, *, sigma:
         rhs = rhs + prior.reshape(nodes, 3) / tau_r**2
     precond = multilevel_preconditioner(normal, n)
     start = None if x0 is None else x0.reshape(nodes, 3)
-    sol = np.stack([cg(normal, rhs[:, c], x0=None if start is None else start[:, c], M=precond, rtol=1e-5,
-                       maxiter=2000)[0] for c in range(3)], axis=1)
+
+    def channel(c):
+        return cg(normal, rhs[:, c], x0=None if start is None else start[:, c], M=precond, rtol=1e-5, maxiter=2000)[0]
+
+    with ThreadPoolExecutor(max_workers=solver_threads()) as pool:  # the channels side by side (same result)
+        sol = np.stack(list(pool.map(channel, range(3))), axis=1)
     return sol.astype(np.float32).reshape(n, n, n, 3)
