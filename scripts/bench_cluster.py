@@ -30,6 +30,14 @@ last batch of results (the driver's timings; fixed costs left out). Then the
 scaling from 1 to 2 CPUs and the overhead of ``ray 2`` against ``local``,
 on wall time and on the steady rate.
 
+For scoring, each Ray node also runs Ray's own *floor*: a fresh driver
+process that connects, starts one one-CPU actor per CPU that imports JAX and
+runs one tiny computation (what any NIMA actor must do before its first
+photo), calls each once and disconnects; no lutlearn code. From the floors
+and the steady rates it prints the best wall-time scaling that *any* job
+starting its actors per run could reach on this many photos:
+``(floor_1 + n / steady_1) / (floor_2 + n / steady_2)``.
+
 ``--costs`` measures, on one core (``taskset -c 0``) and in one process,
 what a worker spends per photo at 0.14, 2 and 12 Mpx (mosaics of Kodak
 crops, JPEG quality 90): decoding for NIMA, the whole fused ``score`` call,
@@ -162,6 +170,46 @@ def measure(name: str, make_cmd, repeats: int, scratch: Path, env=None) -> dict:
             "to_first": statistics.median(fixed) if fixed else None}
 
 
+def ray_floor(address: str) -> dict:
+    """Seconds of Ray's per-job floor on a cluster (see the module docstring), in this process."""
+    import ray
+
+    t0 = time.perf_counter()
+    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    t1 = time.perf_counter()
+
+    @ray.remote(num_cpus=1)
+    class Warm:
+        def __init__(self):
+            import jax.numpy as jnp
+
+            jnp.zeros(8).sum().block_until_ready()
+
+        def ping(self):
+            return os.getpid()
+
+    actors = [Warm.remote() for _ in range(int(ray.cluster_resources()["CPU"]))]
+    ray.get([a.ping.remote() for a in actors])
+    t2 = time.perf_counter()
+    ray.shutdown()
+    t3 = time.perf_counter()
+    return {"connect": t1 - t0, "actors": t2 - t1, "disconnect": t3 - t2}
+
+
+def measure_floor(node: RayNode, repeats: int) -> dict:
+    """Median wall of ``repeats`` fresh floor processes (after one untimed) on ``node``, and their parts."""
+    cmd = node.prefix + [sys.executable, __file__, "--floor-here", node.address]
+    walls, parts = [], []
+    for k in range(repeats + 1):
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, env=dict(os.environ, **RAY_ENV), capture_output=True, text=True, check=True)
+        if k:
+            walls.append(time.perf_counter() - t0)
+            parts.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {"wall": statistics.median(walls), "walls": walls,
+            "parts": {key: statistics.median(p[key] for p in parts) for key in parts[0]}}
+
+
 def bench_command(kind: str, photos: list[Path], args, scratch: Path) -> list[dict]:
     folder = photos[0].parent
     py = [_bin("lutlearn")]
@@ -190,6 +238,8 @@ def bench_command(kind: str, photos: list[Path], args, scratch: Path) -> list[di
             extra = [] if pin else ["--no-pin-cores"]
             rows.append(measure(f"{kind} ray {cpus}{label}", lambda out: remote(node, out, extra), args.repeats,
                                 scratch))
+            if kind == "score" and not label:
+                rows[-1]["floor"] = measure_floor(node, args.repeats)
         finally:
             node.stop()
     return rows
@@ -212,6 +262,15 @@ def report(kind: str, n: int, rows: list[dict]) -> None:
     if two:
         print(f"  ray 2 vs local: wall {100 * (two['wall'] / local['wall'] - 1):+.1f}%"
               + ("   (target <= +15%)" if kind == "score" else ""))
+    if one and two and "floor" in one and "floor" in two and one["steady"] and two["steady"]:
+        for r in (one, two):
+            f = r["floor"]
+            print(f"  Ray's floor on {r['name'].split(' ', 1)[1]}: {f['wall']:.2f} s per job (connect "
+                  f"{f['parts']['connect']:.2f}, actors importing JAX {f['parts']['actors']:.2f}, disconnect "
+                  f"{f['parts']['disconnect']:.2f}, + process start); runs {', '.join(f'{w:.2f}' for w in f['walls'])}")
+        ceiling = (one["floor"]["wall"] + n / one["steady"]) / (two["floor"]["wall"] + n / two["steady"])
+        print(f"  best wall scaling any per-job actor pool could reach on {n} photos at these steady rates: "
+              f"x{ceiling:.2f} (measured x{one['wall'] / two['wall']:.2f})")
 
 
 def mosaic(path: Path, width: int, height: int, seed: int) -> Path:
@@ -283,7 +342,10 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="also run the NIMA actors unpinned")
     parser.add_argument("--costs", action="store_true", help="single-core cost per photo by size")
     parser.add_argument("--unit-costs-here", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-here", metavar="ADDRESS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.floor_here:
+        return print(json.dumps(ray_floor(args.floor_here)))
     os.environ.setdefault("LUTLEARN_NIMA_WEIGHTS", str(SHARED / "nima" / "weights_mobilenet_aesthetic_0.07.hdf5"))
     if args.unit_costs_here:
         return unit_costs()
