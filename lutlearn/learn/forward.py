@@ -26,6 +26,7 @@ Cb and Cr tables, so the three channels are solved independently.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -239,27 +240,35 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
         key = ("persistent" if persistent else "round", c > 0)
         systems.append((design, w, target, cache if (cache is not None and persistent) else local, key))
 
+    out = np.empty((n**3, 3))
+    stop = threading.Event()  # an error or an interrupt: the workers do not begin another step
+
     def prepare(design, w):
         normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r)
-        return w, normal, multilevel_preconditioner(normal, n)
-
-    out = np.empty((n**3, 3))
+        return w, normal, None if stop.is_set() else multilevel_preconditioner(normal, n)
 
     def solve(c, prepared):
         w, normal, precond = prepared.result()  # cached: the first round's weights, kept with their normal matrix
-        design, target = systems[c][0], systems[c][2]
-        out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
+        if not stop.is_set():
+            design, target = systems[c][0], systems[c][2]
+            out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
 
     # Luma and chroma are independent systems, and scipy's sparse products and mat-vecs release the GIL:
     # two threads set up (normal matrix, preconditioner) and solve them side by side, with the same
     # arithmetic (so the same result) as one after the other.
-    with ThreadPoolExecutor(max_workers=workers or solver_threads()) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers or solver_threads())
+    try:
         prepared = {}
         for design, w, _, store, key in systems:
             if key not in prepared:
                 prepared[key] = _done(store[key]) if key in store else pool.submit(prepare, design, w)
         for f in [pool.submit(solve, c, prepared[systems[c][4]]) for c in range(3)]:
             f.result()
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
     for _, _, _, store, key in systems:
         store.setdefault(key, prepared[key].result())
     return (out @ np.linalg.inv(to).T).astype(np.float32).reshape(n, n, n, 3)

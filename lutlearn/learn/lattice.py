@@ -283,6 +283,9 @@ def solve_lattice(x: np.ndarray, r: np.ndarray, w: np.ndarray, n: int, *, sigma:
     def channel(c):
         return cg(normal, rhs[:, c], x0=None if start is None else start[:, c], M=precond, rtol=1e-5, maxiter=2000)[0]
 
-    with ThreadPoolExecutor(max_workers=solver_threads()) as pool:  # the channels side by side (same result)
+    pool = ThreadPoolExecutor(max_workers=solver_threads())  # the channels side by side (same result)
+    try:
         sol = np.stack(list(pool.map(channel, range(3))), axis=1)
+    finally:  # on an error or an interrupt, what has not started yet is not run
+        pool.shutdown(cancel_futures=True)
     return sol.astype(np.float32).reshape(n, n, n, 3)
