@@ -5,7 +5,10 @@ Two steps of a typical export are linear in the graded image:
 - **resampling** to the after frame: each after pixel is a weighted sum of
   before pixels (area weights when shrinking);
 - **4:2:0 chroma subsampling**: luma is kept per pixel, chroma as the mean of
-  each 2x2 block.
+  each 2x2 block; the decoder then interpolates chroma back to every pixel
+  (libjpeg's "fancy" upsampling: 3/4 of the nearer stored sample, 1/4 of the
+  next, in each direction), so what a block of the decoded file holds is its
+  stored sample blurred with its neighbours' (:func:`upsampling_operator`).
 
 Composed with the tetrahedral interpolation of the lattice (each before pixel
 is a weighted sum of 4 lattice nodes), the after file's luma per pixel and
@@ -97,6 +100,32 @@ def block_operator(shape: tuple[int, int]):
     return sp.csr_matrix((1.0 / counts[block], (block, np.arange(h * w))), shape=(n_blocks, h * w))
 
 
+def _axis_upsampling(n: int):
+    """Sparse (n, ceil(n/2)): libjpeg's fancy 2x upsampling along one axis (edge samples repeated)."""
+    import scipy.sparse as sp
+
+    m = (n + 1) // 2
+    u = np.arange(n)
+    near = u // 2
+    far = np.clip(np.where(u % 2 == 0, near - 1, near + 1), 0, m - 1)
+    rows = np.concatenate([u, u])
+    return sp.csr_matrix((np.r_[np.full(n, 0.75), np.full(n, 0.25)], (rows, np.r_[near, far])), shape=(n, m))
+
+
+def upsampling_operator(shape: tuple[int, int]):
+    """Sparse (H*W, blocks): a 4:2:0 JPEG decoder's chroma at each pixel from the stored samples.
+
+    libjpeg (and so Pillow, browsers and most editors) decodes with "fancy"
+    upsampling: each pixel takes 3/4 of its own block's sample and 1/4 of the
+    nearer neighbour's, in each direction. Checked against Pillow's decoder in
+    ``tests/learn/test_forward.py``.
+    """
+    import scipy.sparse as sp
+
+    h, w = shape
+    return sp.kron(_axis_upsampling(h), _axis_upsampling(w), format="csr")
+
+
 @dataclasses.dataclass
 class ForwardDesign:
     """Linear export operator of one pair for an n^3 lattice.
@@ -113,6 +142,8 @@ class ForwardDesign:
     blocks: object | None
     block_op: object | None
     colours: np.ndarray | None = None  # (H*W, 3) when ``pixels`` is the plain lattice design of these colours
+    blur: object | None = None  # sparse (blocks, blocks): what a decoded block's mean chroma takes from each
+    # stored sample (``blocks`` is the stored samples' design: the file's chroma is ``blur @ blocks @ table``)
 
 
 def forward_design(grid, n: int) -> ForwardDesign:
@@ -142,8 +173,9 @@ def forward_design(grid, n: int) -> ForwardDesign:
         return ForwardDesign(pixels, None, None, grid.x.reshape(-1, 3))
     pixels = pixels.tocsr()
     if grid.codec is not None and grid.codec.subsampling == 2:
-        op = block_operator(grid.shape)
-        return ForwardDesign(pixels, (op @ pixels).tocsr(), op, colours)
+        op = block_operator(grid.shape)  # a decoded block's mean chroma = its stored sample blurred by the decoder
+        blur = (op @ upsampling_operator(grid.shape)).tocsr()
+        return ForwardDesign(pixels, (op @ pixels).tocsr(), op, colours, blur)
     return ForwardDesign(pixels, None, None, colours)
 
 
@@ -208,18 +240,21 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
 
     to = YCBCR  # always solve in YCbCr: luma rows per pixel, chroma rows per block where the file subsampled it
     cur = tables.reshape(-1, 3).astype(np.float64) @ to.T  # current table in the solve's colour space
-    rows = {c: ([], [], []) for c in range(3)}  # design blocks, targets, weights per channel
+    rows = {c: ([], [], [], []) for c in range(3)}  # designs, targets, weights, decoder blurs (or None)
     merged = {c: False for c in range(3)}  # whether a channel has rows merged by colour this round
     for d, res, w in zip(designs, residuals, weights):
         r = res.reshape(-1, 3).astype(np.float64) @ to.T
         wf = w.reshape(-1).astype(np.float64)
         merged_rows = None
         for c in range(3):
+            blur = None
             if c > 0 and d.blocks is not None:
-                design, target = d.blocks, d.block_op @ r[:, c]
+                design, target, blur = d.blocks, d.block_op @ r[:, c], d.blur
                 whole = (d.block_op @ (wf > 0).astype(np.float64)) > 0.999  # every pixel of the block trusted
+                if blur is not None:  # ... and of every block the decoder mixes into it
+                    whole = (blur @ whole.astype(np.float64)) > 0.999
                 wc = CHROMA_BLOCK_WEIGHT * (d.block_op @ wf) * whole  # one chroma pair stands for 4 pixels
-                target = target + design @ cur[:, c]
+                target = target + (design @ cur[:, c] if blur is None else blur @ (design @ cur[:, c]))
             elif d.colours is not None:  # plain pixel rows: merge pixels of (nearly) the same colour first
                 if merged_rows is None:
                     merged_rows = _merge_by_colour(d.colours, wf, n)
@@ -232,6 +267,7 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             rows[c][0].append(design)
             rows[c][1].append(target)
             rows[c][2].append(wc)
+            rows[c][3].append(blur)
     systems = []  # per channel: design, weights, targets, and where its normal matrix is kept under which key
     local = {}  # Cb and Cr always share design and weights (Y too, without chroma blocks): factor once
     for c in range(3):
@@ -249,8 +285,13 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
 
     def solve(c, prepared):
         w, normal, precond = prepared.result()  # cached: the first round's weights, kept with their normal matrix
-        if not stop.is_set():
-            design, target = systems[c][0], systems[c][2]
+        if stop.is_set():
+            return
+        design, target = systems[c][0], systems[c][2]
+        if any(b is not None for b in rows[c][3]):  # rows seen through a JPEG decoder's chroma blur
+            out[:, c] = _solve_blurred(normal, rows[c][0], rows[c][3], target, w, n, sigma=sigma, tau_s=tau_s,
+                                       tau_r=tau_r, x0=cur[:, c], rtol=rtol, precond=precond)
+        else:
             out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
 
     # Luma and chroma are independent systems, and scipy's sparse products and mat-vecs release the GIL:
@@ -272,3 +313,35 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     for _, _, _, store, key in systems:
         store.setdefault(key, prepared[key].result())
     return (out @ np.linalg.inv(to).T).astype(np.float32).reshape(n, n, n, 3)
+
+
+def _solve_blurred(normal, designs, blurs, target, w, n, *, sigma, tau_s, tau_r, x0, rtol, precond):
+    """Least squares of the stacked rows, each pair's rows seen through its decoder blur, by CG on the operator.
+
+    ``blur @ design`` has ~9x the non-zeros of ``design`` (each decoded block mixes 9 stored
+    samples), so its normal matrix is never formed: the operator applies the design, the blur,
+    the weights and their transposes in turn, and the unblurred system's normal matrix
+    (``normal``) serves only as the preconditioner's.
+
+    Args:
+        designs: per pair, its rows' design (stacked in this order into ``normal``'s system).
+        blurs: per pair, the sparse blur its rows are seen through, or None.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import LinearOperator, cg
+
+    from lutlearn.learn.lattice import normal_prior
+
+    blur = sp.block_diag([b if b is not None else sp.identity(d.shape[0]) for d, b in zip(designs, blurs)],
+                         format="csr")
+    blur_t = blur.T.tocsr()
+    design = sp.vstack(designs).tocsr()
+    design_t = design.T.tocsr()
+    prior = normal_prior(n, tau_s, tau_r)
+    ws = np.asarray(w, np.float64) / sigma**2
+
+    def matvec(x):
+        return design_t @ (blur_t @ (ws * (blur @ (design @ x)))) + prior @ x
+
+    op = LinearOperator(normal.shape, matvec=matvec, dtype=np.float64)
+    return cg(op, design_t @ (blur_t @ (ws * target)), x0=x0, M=precond, rtol=rtol, maxiter=2000)[0]

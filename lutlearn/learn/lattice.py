@@ -140,7 +140,7 @@ PRIOR_ORDER = 2
 
 
 @functools.lru_cache(maxsize=8)
-def _normal_prior(n: int, tau_s: float, tau_r: float):
+def normal_prior(n: int, tau_s: float, tau_r: float):
     """The priors' part of the normal matrix (CSR; shared, never modified: callers add to it)."""
     import scipy.sparse as sp
 
@@ -153,7 +153,7 @@ def normal_matrix(design, w: np.ndarray, n: int, *, sigma: float, tau_s: float, 
     import scipy.sparse as sp
 
     scaled = sp.diags(np.sqrt(np.asarray(w, np.float64)) / sigma) @ design
-    return (scaled.T @ scaled + _normal_prior(n, tau_s, tau_r)).tocsr()
+    return (scaled.T @ scaled + normal_prior(n, tau_s, tau_r)).tocsr()
 
 
 @functools.lru_cache(maxsize=8)
@@ -273,7 +273,7 @@ def solve_lattice(x: np.ndarray, r: np.ndarray, w: np.ndarray, n: int, *, sigma:
     w = np.asarray(w, np.float64) / sigma**2
     rows = np.repeat(np.arange(len(x)), 4)
     design = sp.csr_matrix(((a * np.sqrt(w)[:, None]).ravel(), (rows, idx.ravel())), shape=(len(x), nodes))
-    normal = (design.T @ design + _normal_prior(n, tau_s, tau_r)).tocsr()
+    normal = (design.T @ design + normal_prior(n, tau_s, tau_r)).tocsr()
     rhs = np.asarray(design.T @ (np.asarray(r, np.float64) * np.sqrt(w)[:, None]))
     if prior is not None:
         rhs = rhs + prior.reshape(nodes, 3) / tau_r**2

@@ -19,6 +19,14 @@ pixel that shows the same point of the scene, to a small fraction of a pixel.
 4. **A common grid, never upsampled.** The denser image (more pixels per
    point of the scene) is area-averaged and warped onto the grid of the other,
    so no pixel is invented by interpolation between two real ones.
+   The same frame at another size snaps to the exact resize: an editor that
+   exports the whole picture smaller maps frame edge to frame edge (pixel
+   areas aligned, as Pillow, OpenCV's area filter and libvips do), and ECC's
+   estimate of it is off by a few hundredths of a pixel, which is enough to
+   make the simulated export of a sharp photo differ from the file by
+   several codes at every edge. A transform within IDENTITY_TOL (after
+   pixels) of that exact map at every corner is replaced by it, as a same-size
+   transform that close to identity is by the identity.
 5. **Borders.** Pixels whose source point falls outside (or within a few pixels
    of the edge of) the other frame are left out (``PairOnGrid.valid``). Edges and
    texture are *not* masked: what resampling and compression do to them is
@@ -265,8 +273,22 @@ def register(before: np.ndarray, after: np.ndarray, names=("before", "after")) -
             f"{names[1]} does not show the same picture as {names[0]} ({inliers} of {matches} feature matches "
             f"agree, {why}); pair each photo with its own export")
     full = np.linalg.inv(to_b) @ _h(best) @ to_a
-    return Registration(full[:2], matches, inliers if m is not None and len(candidates) > 1 else 0, best_cc,
-                        (before.shape[1], before.shape[0]), (after.shape[1], after.shape[0]))
+    reg = Registration(full[:2], matches, inliers if m is not None and len(candidates) > 1 else 0, best_cc,
+                       (before.shape[1], before.shape[0]), (after.shape[1], after.shape[0]))
+    resize = whole_frame_resize(reg.before_size, reg.after_size)
+    if _corner_shift(reg.matrix, resize, before.shape) < IDENTITY_TOL:  # in after pixels: the map's output
+        return dataclasses.replace(reg, matrix=resize)
+    return reg
+
+
+def whole_frame_resize(before_size: tuple[int, int], after_size: tuple[int, int]) -> np.ndarray:
+    """(2, 3) the exact map of an export that resizes the whole frame: edges to edges, pixel areas aligned.
+
+    >>> whole_frame_resize((768, 512), (384, 256)).tolist()
+    [[0.5, 0.0, -0.25], [0.0, 0.5, -0.25]]
+    """
+    sx, sy = after_size[0] / before_size[0], after_size[1] / before_size[1]
+    return np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5]])
 
 
 def _corner_shift(m: np.ndarray, init: np.ndarray, shape) -> float:

@@ -1,7 +1,19 @@
-import numpy as np
-import scipy.sparse as sp
+"""The export's linear model (lutlearn.learn.forward): against a real encoder and decoder, and its solver."""
 
-from lutlearn.learn.forward import YCBCR, ForwardDesign, block_operator, gauss_newton_lattice
+import io
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from PIL import Image
+
+from lutlearn.learn.forward import (
+    YCBCR,
+    ForwardDesign,
+    block_operator,
+    gauss_newton_lattice,
+    upsampling_operator,
+)
 from lutlearn.learn.lattice import solve_lattice_design
 from lutlearn.luts.interp import tetrahedral_weights
 
@@ -40,3 +52,37 @@ def test_the_luma_and_chroma_systems_solved_side_by_side_give_the_one_after_anot
                                       x0=cur[:, c], **PRIORS) for c in (1, 2)]
     got = two.reshape(-1, 3).astype(np.float64) @ YCBCR.T
     np.testing.assert_allclose(got, np.stack(expected, 1), atol=2e-6)
+
+
+def test_the_decoder_blurred_chroma_solved_side_by_side_gives_the_one_after_another_result():
+    design, residual, weight, table = _jpeg_like_pair()
+    blur = (design.block_op @ upsampling_operator(residual.shape[:2])).tocsr()
+    blurred = ForwardDesign(design.pixels, design.blocks, design.block_op, blur=blur)
+    one = gauss_newton_lattice([blurred], [residual], [weight], table, N, workers=1, **PRIORS)
+    two = gauss_newton_lattice([blurred], [residual], [weight], table, N, workers=2, **PRIORS)
+    np.testing.assert_array_equal(one, two)
+    plain = gauss_newton_lattice([design], [residual], [weight], table, N, workers=1, **PRIORS)
+    assert np.abs(one - plain).max() > 1e-4  # the blur changes the chroma solution
+
+
+def _chroma(rgb: np.ndarray) -> np.ndarray:
+    """(H*W, 2) Cb, Cr of float RGB in [0, 1] (JFIF, centred on 0)."""
+    return (rgb.reshape(-1, 3).astype(np.float64) @ YCBCR.T)[:, 1:]
+
+
+@pytest.mark.parametrize("shape", [(48, 64), (37, 50)])
+def test_decoded_chroma_is_the_stored_samples_through_the_decoders_upsampling(shape):
+    rng = np.random.default_rng(1)
+    h, w = shape
+    coarse = rng.integers(0, 256, (h // 3 + 1, w // 3 + 1, 3), dtype=np.uint8)
+    codes = np.asarray(Image.fromarray(coarse).resize((w, h), Image.NEAREST))  # colour edges everywhere
+    buf = io.BytesIO()
+    Image.fromarray(codes).save(buf, "JPEG", quality=100, subsampling=2)
+    decoded = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), np.float64) / 255
+    stored = block_operator((h, w)) @ _chroma(codes / 255.0)  # the encoder's 2x2 means
+    modelled = upsampling_operator((h, w)) @ stored
+    err = np.abs(modelled - _chroma(decoded))
+    block_of_pixel = (np.arange(h)[:, None] // 2 * ((w + 1) // 2) + np.arange(w)[None, :] // 2).ravel()
+    nearest = np.abs(stored[block_of_pixel] - _chroma(decoded))  # each pixel its own block's sample
+    assert np.percentile(err, 99) < 4 / 255  # only the codec's rounding is left
+    assert np.percentile(nearest, 99) > 15 / 255  # the naive model is far off: the test can tell them apart

@@ -54,6 +54,18 @@ def test_registration_recovers_a_crop_and_a_scale(kodim05):
     assert "scaled x0.78" in reg.describe() and "2.0%" in reg.describe()
 
 
+@pytest.mark.parametrize("scale", [0.5, 0.4])
+def test_a_whole_frame_export_at_another_size_snaps_to_the_exact_resize(kodim05, scale):
+    h, w = kodim05.shape[:2]
+    size = (round(scale * w), round(scale * h))
+    after = lanczos(real_look("rt_kodak_portra_400_2").apply(kodim05), size)
+    reg = register.register(kodim05, after)
+    exact = register.whole_frame_resize((w, h), size)
+    np.testing.assert_array_equal(reg.matrix, exact)
+    cropped = lanczos(real_look("rt_kodak_portra_400_2").apply(kodim05), size, box=(3, 0, w, h))  # 3 px cut: no snap
+    assert np.abs(register.register(kodim05, cropped).matrix - exact).max() > 1e-3
+
+
 def test_an_aligned_pair_is_left_as_it_is(kodim05, velvia):
     reg = register.register(kodim05, velvia.apply(kodim05))
     assert reg.is_identity and "no transform" in reg.describe()
