@@ -270,11 +270,18 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             rows[c][3].append(blur)
     systems = []  # per channel: design, weights, targets, and where its normal matrix is kept under which key
     local = {}  # Cb and Cr always share design and weights (Y too, without chroma blocks): factor once
+    stacked = {}  # ... and their stacked design and decoder blur: built once
+    blurs = []
     for c in range(3):
-        design, w, target = sp.vstack(rows[c][0]).tocsr(), np.concatenate(rows[c][2]), np.concatenate(rows[c][1])
+        ids = tuple(map(id, rows[c][0]))
+        if ids not in stacked:
+            stacked[ids] = sp.vstack(rows[c][0]).tocsr(), _decoder_blur(rows[c][0], rows[c][3])
+        design, blur = stacked[ids]
+        w, target = np.concatenate(rows[c][2]), np.concatenate(rows[c][1])
         persistent = not merged[c]  # rows from the pairs' fixed designs (not merged by colour this round)
         key = ("persistent" if persistent else "round", c > 0)
         systems.append((design, w, target, cache if (cache is not None and persistent) else local, key))
+        blurs.append(blur)
 
     out = np.empty((n**3, 3))
     stop = threading.Event()  # an error or an interrupt: the workers do not begin another step
@@ -288,8 +295,8 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
         if stop.is_set():
             return
         design, target = systems[c][0], systems[c][2]
-        if any(b is not None for b in rows[c][3]):  # rows seen through a JPEG decoder's chroma blur
-            out[:, c] = _solve_blurred(normal, rows[c][0], rows[c][3], target, w, n, sigma=sigma, tau_s=tau_s,
+        if blurs[c] is not None:  # rows seen through a JPEG decoder's chroma blur
+            out[:, c] = _solve_blurred(normal, design, blurs[c], target, w, n, sigma=sigma, tau_s=tau_s,
                                        tau_r=tau_r, x0=cur[:, c], rtol=rtol, precond=precond)
         else:
             out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
@@ -315,33 +322,33 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     return (out @ np.linalg.inv(to).T).astype(np.float32).reshape(n, n, n, 3)
 
 
-def _solve_blurred(normal, designs, blurs, target, w, n, *, sigma, tau_s, tau_r, x0, rtol, precond):
-    """Least squares of the stacked rows, each pair's rows seen through its decoder blur, by CG on the operator.
+def _decoder_blur(designs, blurs):
+    """One sparse blur for rows stacked from several pairs (identity for a pair without one), or None."""
+    import scipy.sparse as sp
+
+    if all(b is None for b in blurs):
+        return None
+    return sp.block_diag([b if b is not None else sp.identity(d.shape[0]) for d, b in zip(designs, blurs)],
+                         format="csr")
+
+
+def _solve_blurred(normal, design, blur, target, w, n, *, sigma, tau_s, tau_r, x0, rtol, precond):
+    """Least squares of ``blur @ design`` against ``target`` (+ the priors), by CG on the operator.
 
     ``blur @ design`` has ~9x the non-zeros of ``design`` (each decoded block mixes 9 stored
     samples), so its normal matrix is never formed: the operator applies the design, the blur,
-    the weights and their transposes in turn, and the unblurred system's normal matrix
-    (``normal``) serves only as the preconditioner's.
-
-    Args:
-        designs: per pair, its rows' design (stacked in this order into ``normal``'s system).
-        blurs: per pair, the sparse blur its rows are seen through, or None.
+    the weights and their transposes in turn (transposes as views, no copies), and the
+    unblurred system's normal matrix (``normal``) serves only as the preconditioner's.
     """
-    import scipy.sparse as sp
     from scipy.sparse.linalg import LinearOperator, cg
 
     from lutlearn.learn.lattice import normal_prior
 
-    blur = sp.block_diag([b if b is not None else sp.identity(d.shape[0]) for d, b in zip(designs, blurs)],
-                         format="csr")
-    blur_t = blur.T.tocsr()
-    design = sp.vstack(designs).tocsr()
-    design_t = design.T.tocsr()
     prior = normal_prior(n, tau_s, tau_r)
     ws = np.asarray(w, np.float64) / sigma**2
 
-    def matvec(x):
-        return design_t @ (blur_t @ (ws * (blur @ (design @ x)))) + prior @ x
+    def weighed(v):
+        return design.T @ (blur.T @ (ws * v))
 
-    op = LinearOperator(normal.shape, matvec=matvec, dtype=np.float64)
-    return cg(op, design_t @ (blur_t @ (ws * target)), x0=x0, M=precond, rtol=rtol, maxiter=2000)[0]
+    op = LinearOperator(normal.shape, matvec=lambda x: weighed(blur @ (design @ x)) + prior @ x, dtype=np.float64)
+    return cg(op, weighed(target), x0=x0, M=precond, rtol=rtol, maxiter=2000)[0]
