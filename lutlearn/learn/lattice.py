@@ -52,6 +52,7 @@ __all__ = [
     "neighbour_operator",
     "noise_sigma",
     "normal_matrix",
+    "normal_prior",
     "solve_lattice",
     "solve_lattice_design",
     "solve_normal",
