@@ -47,24 +47,6 @@ def _complete(folder) -> list[str]:
     return names
 
 
-def _interrupt_encoding(ws, args, signum, output: str, tries: int = 4):
-    """Run ``lutlearn ARGS``, signalled once the output's temporary appears; again while the signal came too late.
-
-    The encoding of these outputs lasts 0.05-0.4 s, and late in a full CI run (Ray's
-    session cluster alive) the harness sometimes gets the CPU back only after the rename: the run then
-    ends with exit 0 and a complete output, which is right, but tests nothing. Such a run is repeated
-    (its complete output removed first); any other outcome is returned and judged.
-    """
-    for _ in range(tries):
-        r = ws.run(*args, trigger=_tmp_in(ws.out), signum=signum, after_signal=20)
-        done = ws.out / output
-        if not (r.rc == 0 and r.signalled == signum and done.exists() and not checks.tmp_files(ws.out)):
-            return r
-        _complete(ws.out)  # finished before the signal: it must still be whole
-        done.unlink()
-    return r
-
-
 def _interrupted(r, signum, *folders) -> None:
     left = checks.tmp_files(*folders)
     assert not left, f"temporary files left behind: {left}\n" + r.describe()
@@ -100,7 +82,8 @@ def test_apply_interrupted_while_encoding(ws, signum):
     photo = ws.put("big.png", corpus.noise_png(4000, 3000))
     look = ws.look()
     before = ws.snap()
-    r = _interrupt_encoding(ws, ("apply", photo, "--look", look, "-o", "out/result.png"), signum, "result.png")
+    r = ws.run("apply", photo, "--look", look, "-o", "out/result.png", trigger=_tmp_in(ws.out), signum=signum,
+               after_signal=20)
     _interrupted(r, signum, ws.out)
     written = _complete(ws.out)
     checks.unchanged(before, ws.snap(), allow_new=[ws.out / n for n in written])
@@ -113,8 +96,8 @@ def test_chart_interrupted_while_encoding(ws, signum):
     before = ws.snap()
     # 16-bit: its encoding (~0.4 s here) outlasts the harness's reaction on a busy machine; an 8-bit chart is
     # written in ~0.2 s, and a signal that lands after the rename finds the work done (exit 0)
-    r = _interrupt_encoding(ws, ("chart", "--level", "16", "--bit-depth", "16", "-o", "out/chart.png"), signum,
-                            "chart.png")
+    r = ws.run("chart", "--level", "16", "--bit-depth", "16", "-o", "out/chart.png", trigger=_tmp_in(ws.out),
+               signum=signum, after_signal=20)
     _interrupted(r, signum, ws.out)
     checks.unchanged(before, ws.snap(), allow_new=[ws.out / n for n in _complete(ws.out)])
     assert len(checks.significant(r.stderr)) <= 1, r.describe()
@@ -126,7 +109,8 @@ def test_bake_interrupted_while_encoding(ws, signum):
     model = ws.model()
     before = ws.snap()
     # level 16 (4096x4096): written in ~0.4 s, so the signal lands while encoding (level 12 takes ~0.1 s)
-    r = _interrupt_encoding(ws, ("bake", model, "-o", "out/look.png", "--hald-level", "16"), signum, "look.png")
+    r = ws.run("bake", model, "-o", "out/look.png", "--hald-level", "16", trigger=_tmp_in(ws.out), signum=signum,
+               after_signal=20)
     _interrupted(r, signum, ws.out)
     checks.unchanged(before, ws.snap(), allow_new=[ws.out / n for n in _complete(ws.out)])
     assert len(checks.significant(r.stderr)) <= 1, r.describe()
