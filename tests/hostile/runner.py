@@ -19,6 +19,7 @@ decode must not make a small CI machine swap).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import resource
@@ -27,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -94,6 +96,30 @@ def _vm_mb(pid: int) -> tuple[float, float]:
     return rss, hwm
 
 
+@contextlib.contextmanager
+def _interruptible_children():
+    """Children started in the block get SIGINT at its default action, as a command typed in a terminal does.
+
+    An ignored signal is inherited across exec, and Python then leaves SIGINT ignored, so a child
+    of a process that ignores SIGINT cannot be interrupted by it. Late in full CI runs this test
+    process was found ignoring SIGINT (the encode-time SIGINT tests of ``chart`` and ``bake``, which
+    rely on Python's own SIGINT handling, then ran to the end four times out of four, while
+    ``apply``, which installs its own handler, and every SIGTERM case passed). So SIGINT is set to
+    Python's handler while a child starts (re-installing it also undoes an ignore set behind
+    Python's back by native code), and put back after.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, old if callable(old) else signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+
+
 def run(args, *, cwd, env: dict, timeout: float = 120, rss_kill_mb: float | None = 6000,
         trigger: Callable[[], bool] | None = None, signum: int = signal.SIGINT, after_signal: float = 60) -> Run:
     """Run ``lutlearn ARGS`` in ``cwd`` with ``env``.
@@ -107,7 +133,8 @@ def run(args, *, cwd, env: dict, timeout: float = 120, rss_kill_mb: float | None
     cmd = lutlearn_command() + args
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        with _interruptible_children():
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         killed, signalled, deadline, peak_poll = None, None, t0 + timeout, 0.0
         status = rusage = None
         while True:
