@@ -101,12 +101,12 @@ def _interruptible_children():
     """Children started in the block get SIGINT at its default action, as a command typed in a terminal does.
 
     An ignored signal is inherited across exec, and Python then leaves SIGINT ignored, so a child
-    of a process that ignores SIGINT cannot be interrupted by it. Late in full CI runs this test
-    process was found ignoring SIGINT (the encode-time SIGINT tests of ``chart`` and ``bake``, which
-    rely on Python's own SIGINT handling, then ran to the end four times out of four, while
-    ``apply``, which installs its own handler, and every SIGTERM case passed). So SIGINT is set to
-    Python's handler while a child starts (re-installing it also undoes an ignore set behind
-    Python's back by native code), and put back after.
+    of a process that ignores SIGINT cannot be interrupted by it. Full CI runs showed exactly that
+    pattern late in the session: the encode-time SIGINT tests of ``chart`` and ``bake``, which rely
+    on Python's own SIGINT handling, ran to the end (four tries out of four), while ``apply``, which
+    installs its own handler, and every SIGTERM case passed; the same tests pass in shorter runs.
+    So SIGINT is set to Python's handler while a child starts (re-installing it also undoes an
+    ignore set behind Python's back by native code), and put back after.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
