@@ -30,6 +30,19 @@ def darkroom_model(chart8_pair, tmp_path_factory):
     return summary
 
 
+@pytest.fixture
+def small_model(tmp_path):
+    """A random 3-8-3 network (sigmoid, ReLU out) saved as .npz: (the LearnedModel, its path)."""
+    from lutlearn.learn import modelfile
+    from lutlearn.learn.model import LearnedModel, MLPSpec
+
+    rng = np.random.default_rng(0)
+    params = {"w": [rng.normal(0, 0.5, (3, 8)).astype(np.float32), rng.normal(0, 0.5, (8, 3)).astype(np.float32)],
+              "b": [np.zeros(8, np.float32), np.full(3, 0.2, np.float32)]}
+    model = LearnedModel(spec=MLPSpec(hidden=(8,)), params=params)
+    return model, modelfile.save_model(model, tmp_path / "look.npz")
+
+
 def rng(seed=0):
     return np.random.default_rng(seed)
 

@@ -112,10 +112,7 @@ def test_help_says_what_is_chosen():
         assert words in text, words
 
 
-def test_png_compression_engine_and_bake(shoot, tmp_path):
-    from lutlearn.learn import modelfile
-    from lutlearn.learn.model import LearnedModel, MLPSpec
-
+def test_png_compression_engine_and_bake(shoot, tmp_path, small_model):
     small = _run(shoot / "a.png", "--look", CUBE, "-o", tmp_path / "s.png", "--png-compression", "small")
     fast = _run(shoot / "a.png", "--look", CUBE, "-o", tmp_path / "f.png")
     assert small.exit_code == 0 and fast.exit_code == 0, small.output + fast.output
@@ -125,10 +122,7 @@ def test_png_compression_engine_and_bake(shoot, tmp_path):
         assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(read_image(tmp_path / "numpy.tif", codes=True).rgb,
                                   read_image(tmp_path / "compiled.tif", codes=True).rgb)
-    rng = np.random.default_rng(0)
-    params = {"w": [rng.normal(0, 0.5, (3, 8)).astype(np.float32), rng.normal(0, 0.5, (8, 3)).astype(np.float32)],
-              "b": [np.zeros(8, np.float32), np.full(3, 0.2, np.float32)]}
-    model = modelfile.save_model(LearnedModel(spec=MLPSpec(hidden=(8,)), params=params), tmp_path / "m.npz")
+    model = small_model[1]
     exact = _run(shoot / "c.tif", "--look", model, "-o", tmp_path / "exact.tif")
     baked = _run(shoot / "c.tif", "--look", model, "-o", tmp_path / "baked.tif", "--bake", "33")
     assert exact.exit_code == 0 and baked.exit_code == 0, exact.output + baked.output

@@ -135,15 +135,8 @@ def test_apply_to_file_keeps_depth_alpha_and_metadata(tmp_path):
     assert np.abs(out.rgb.astype(int) - expected).max() <= 1
 
 
-def test_model_file_look_is_evaluated_exactly(tmp_path):
-    from lutlearn.learn import modelfile
-    from lutlearn.learn.model import LearnedModel, MLPSpec
-
-    rng = np.random.default_rng(0)
-    params = {"w": [rng.normal(0, 0.5, (3, 8)).astype(np.float32), rng.normal(0, 0.5, (8, 3)).astype(np.float32)],
-              "b": [np.zeros(8, np.float32), np.full(3, 0.2, np.float32)]}
-    model = LearnedModel(spec=MLPSpec(hidden=(8,)), params=params)
-    path = modelfile.save_model(model, tmp_path / "look.npz")
+def test_model_file_look_is_evaluated_exactly(small_model):
+    model, path = small_model
     look = resolve_look(path)
     codes = _photo()[:50]
     expected = np.clip(np.rint(model.apply(codes.astype(np.float32) / 255) * 255), 0, 255)

@@ -201,15 +201,8 @@ def test_engine_choice(monkeypatch):
         LatticeLook(lut, engine="gpu")
 
 
-def test_bake_turns_a_model_into_a_lattice_look(tmp_path):
-    from lutlearn.learn import modelfile
-    from lutlearn.learn.model import LearnedModel, MLPSpec
-
-    rng = np.random.default_rng(0)
-    params = {"w": [rng.normal(0, 0.5, (3, 8)).astype(np.float32), rng.normal(0, 0.5, (8, 3)).astype(np.float32)],
-              "b": [np.zeros(8, np.float32), np.full(3, 0.2, np.float32)]}
-    model = LearnedModel(spec=MLPSpec(hidden=(8,)), params=params)
-    path = modelfile.save_model(model, tmp_path / "look.npz")
+def test_bake_turns_a_model_into_a_lattice_look(small_model):
+    model, path = small_model
     assert isinstance(resolve_look(path), FunctionLook)
     baked = resolve_look(path, bake=33, engine="numpy")
     assert isinstance(baked, LatticeLook) and baked.lut.size == 33 and baked.engine == "numpy"
