@@ -18,6 +18,15 @@ def _lint(root: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(root), "PATH": ""})
 
 
+def _lint_broken_copy(tmp_path, module: str, addition: str):
+    """import-linter on a copy of the package where ``addition`` is appended to ``module`` (under lutlearn/)."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    shutil.copytree(ROOT / "lutlearn", tmp_path / "lutlearn", ignore=shutil.ignore_patterns("__pycache__"))
+    path = tmp_path / "lutlearn" / module
+    path.write_text(path.read_text() + addition)
+    return _lint(tmp_path)
+
+
 def test_stages_depend_only_downward():
     done = _lint(ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -26,11 +35,7 @@ def test_stages_depend_only_downward():
 
 def test_an_upward_import_breaks_the_contract(tmp_path):
     """A copy of the package where a LUT module imports the looks stage (a cycle through the stages)."""
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    shutil.copytree(ROOT / "lutlearn", tmp_path / "lutlearn", ignore=shutil.ignore_patterns("__pycache__"))
-    chart = tmp_path / "lutlearn" / "luts" / "chart.py"
-    chart.write_text(chart.read_text() + "\nfrom lutlearn.looks.resolve import resolve_look  # noqa\n")
-    done = _lint(tmp_path)
+    done = _lint_broken_copy(tmp_path, "luts/chart.py", "\nfrom lutlearn.looks.resolve import resolve_look  # noqa\n")
     assert done.returncode != 0
     assert "BROKEN" in done.stdout and "lutlearn.luts.chart -> lutlearn.looks.resolve" in done.stdout
 
@@ -47,10 +52,6 @@ def test_ray_contract_covers_every_module_but_the_cluster_stage():
 
 
 def test_ray_imported_outside_the_cluster_stage_breaks_the_contract(tmp_path):
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    shutil.copytree(ROOT / "lutlearn", tmp_path / "lutlearn", ignore=shutil.ignore_patterns("__pycache__"))
-    score = tmp_path / "lutlearn" / "nima" / "score.py"
-    score.write_text(score.read_text() + "\n\ndef _remote():\n    import ray  # noqa\n")
-    done = _lint(tmp_path)
+    done = _lint_broken_copy(tmp_path, "nima/score.py", "\n\ndef _remote():\n    import ray  # noqa\n")
     assert done.returncode != 0
     assert "lutlearn.nima is not allowed to import ray" in done.stdout and "lutlearn.nima.score -> ray" in done.stdout
