@@ -22,10 +22,10 @@ import numpy as np
 
 from lutlearn.learn.model import LearnedModel, MLPSpec
 
-__all__ = ["fit_mlp", "init_numpy", "loss_and_grad"]
+__all__ = ["activation", "fit_mlp", "forward_layers", "init_numpy", "loss_and_grad"]
 
 
-def _act(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def activation(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Activation value and its derivative at z."""
     if name == "sigmoid":
         s = 0.5 * (1.0 + np.tanh(0.5 * z))
@@ -54,16 +54,16 @@ def init_numpy(spec: MLPSpec, y_mean: np.ndarray, seed: int = 0) -> dict:
     target = np.maximum(np.asarray(y_mean, np.float32), 0.05)
     g = np.linspace(0, 1, 9, dtype=np.float32)
     probe = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
-    pre = _forward({"w": ws, "b": bs}, probe, spec)[1][-1]
+    pre = forward_layers({"w": ws, "b": bs}, probe, spec)[1][-1]
     centred = pre - pre.mean(0)
     scale = np.minimum(1.0, 0.5 * target / np.maximum(-centred.min(0), 1e-12))
     ws[-1] = (ws[-1] * scale).astype(np.float32)
-    pre = _forward({"w": ws, "b": bs}, probe, spec)[1][-1]
+    pre = forward_layers({"w": ws, "b": bs}, probe, spec)[1][-1]
     bs[-1] = (target - pre.mean(0)).astype(np.float32) if spec.output_activation == "relu" else target
     return {"w": ws, "b": bs}
 
 
-def _forward(params: dict, x: np.ndarray, spec: MLPSpec, derivatives: bool = False):
+def forward_layers(params: dict, x: np.ndarray, spec: MLPSpec, derivatives: bool = False):
     """Activations of every layer: (hs, zs, ds), hs[0] the centred input, zs the pre-activations,
     ds the hidden activations' derivatives (when asked)."""
     hs, zs, ds = [2.0 * x - 1.0], [], []
@@ -72,7 +72,7 @@ def _forward(params: dict, x: np.ndarray, spec: MLPSpec, derivatives: bool = Fal
         z = hs[-1] @ w + b
         zs.append(z)
         if i < n - 1:
-            h, d = _act(spec.hidden_activation, z)
+            h, d = activation(spec.hidden_activation, z)
             hs.append(h)
             if derivatives:
                 ds.append(d)
@@ -98,8 +98,8 @@ def loss_and_grad(params: dict, x: np.ndarray, y: np.ndarray, w: np.ndarray, spe
         x, y: (M, 3) inputs and targets; w: (M,) weights summing to 1.
         delta: pseudo-Huber threshold.
     """
-    hs, zs, ds = _forward(params, x, spec, derivatives=True)
-    out, dout = _act(spec.output_activation, zs[-1])
+    hs, zs, ds = forward_layers(params, x, spec, derivatives=True)
+    out, dout = activation(spec.output_activation, zs[-1])
     err = out - y
     d2 = delta * delta
     root = np.sqrt(1.0 + err * err / d2)
