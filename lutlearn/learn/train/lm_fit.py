@@ -64,16 +64,17 @@ def _gauss_newton_system(params: dict, hs, ds, dout, e, iw):
     last = ws[-1]
     m = len(e)
     n_shared = sum(w.size + w.shape[1] for w in ws[:-1])
-    h_last = np.concatenate([hs[-1], np.ones((m, 1))], axis=1)  # the last layer's inputs (and its bias)
+    h_last = np.concatenate([hs[-1], np.ones((m, 1))], axis=1).astype(np.float32)  # last layer's inputs, bias
     k = h_last.shape[1]
     size = n_shared + 3 * k
     a = np.zeros((size, size))
     g = np.zeros(size)
     for c in range(3):
-        delta_out = dout[:, c]  # d out_c / d z_c per sample
+        delta_out = dout[:, c].astype(np.float32)  # d out_c / d z_c per sample
+        weight = iw[:, c:c + 1].astype(np.float32)
         j_last = h_last * delta_out[:, None]  # (M, k): d out_c / d (column c, bias c)
         cols = slice(n_shared + c * k, n_shared + (c + 1) * k)
-        wj_last = j_last * iw[:, c:c + 1]
+        wj_last = j_last * weight
         a[cols, cols] += j_last.T @ wj_last
         g[cols] += wj_last.T @ e[:, c]
         if not n_shared:
@@ -85,8 +86,8 @@ def _gauss_newton_system(params: dict, hs, ds, dout, e, iw):
             blocks.append(delta)
             if i:
                 delta = (delta @ ws[i].T) * ds[i - 1]
-        j_shared = np.concatenate(_layer_order(blocks), axis=1)  # (M, n_shared)
-        wj_shared = j_shared * iw[:, c:c + 1]
+        j_shared = np.concatenate(_layer_order(blocks), axis=1, dtype=np.float32)  # (M, n_shared)
+        wj_shared = j_shared * weight
         a[:n_shared, :n_shared] += j_shared.T @ wj_shared
         a[:n_shared, cols] += wj_shared.T @ j_last
         g[:n_shared] += wj_shared.T @ e[:, c]
