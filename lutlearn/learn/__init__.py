@@ -14,7 +14,8 @@
   :mod:`~lutlearn.learn.robust` (binning, weights, vignette and local-edit estimators),
   :mod:`~lutlearn.learn.pairs_check` (leave-one-out pairs, cross-fitted local edits),
   :mod:`~lutlearn.learn.coverage`, :mod:`~lutlearn.learn.pair_folders` (``--pairs``),
-  :mod:`~lutlearn.learn.train.lbfgs_fit` (the network by full-batch L-BFGS in numpy),
+  :mod:`~lutlearn.learn.train.lm_fit` (the network by Levenberg-Marquardt in numpy;
+  :mod:`~lutlearn.learn.train.lbfgs_fit`, full-batch L-BFGS, for larger ones),
   :mod:`~lutlearn.learn.blas` (one BLAS thread);
 - :mod:`~lutlearn.learn.metrics`, :mod:`~lutlearn.learn.report`: ΔE2000 and the report figure;
 - :mod:`~lutlearn.learn.demo`: the built-in end-to-end job.

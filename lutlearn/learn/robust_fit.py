@@ -60,8 +60,9 @@ class FitOptions:
         trainer: how the base network is fitted each round: "lm" (Levenberg-Marquardt, for networks
             of at most :data:`lutlearn.learn.train.lm_fit.MAX_PARAMS` parameters; larger ones fall
             back to L-BFGS) or "lbfgs". LM converges much further in the same time, and the network
-            is the lattice's prior centre where the pairs say little: on the half-size JPEG row of
-            ``scripts/eval_pairs.py`` it took Kodachrome from 0.83 to 0.63 ΔE.
+            is the lattice's prior centre where the pairs say little: on ``scripts/eval_pairs.py``
+            (Velvia, Portra, Kodachrome) it took the half-size JPEG row from 0.62/1.07/0.83 ΔE to
+            0.52/0.90/0.66, the full-size JPEG row from 0.43/0.59/0.52 to 0.36/0.54/0.41.
         lm_iter, lm_warm_iter: LM iterations of the first and later rounds.
         mlp_iter, mlp_warm_iter: L-BFGS iterations of the first and later rounds.
         seed: network initialisation.
