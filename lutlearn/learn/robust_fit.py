@@ -86,6 +86,10 @@ class FitOptions:
     mlp_warm_iter: int = 300
     seed: int = 0
 
+    def __post_init__(self):
+        if self.trainer not in ("lm", "lbfgs"):
+            raise ValueError(f"trainer must be 'lm' or 'lbfgs', got {self.trainer!r}")
+
 
 @dataclasses.dataclass
 class PhotoFit:

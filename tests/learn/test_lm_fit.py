@@ -5,6 +5,7 @@ import pytest
 
 from lutlearn.grades import darkroom
 from lutlearn.learn.model import MLPSpec
+from lutlearn.learn.robust_fit import FitOptions
 from lutlearn.learn.train import lm_fit
 from lutlearn.learn.train.lbfgs_fit import fit_mlp, init_numpy
 
@@ -53,6 +54,11 @@ def test_a_minimum_ends_the_iterations_early():
     model, info = lm_fit.fit_mlp_lm(x, y, np.ones(400), spec, max_iter=500, seed=2)
     assert info["iterations"] < 500
     assert np.abs(model.predict(x) - y).max() < 1e-4
+
+
+def test_an_unknown_trainer_is_refused():
+    with pytest.raises(ValueError, match="trainer"):
+        FitOptions(trainer="adam")
 
 
 def test_only_small_networks_are_fitted_by_lm():

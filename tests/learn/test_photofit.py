@@ -17,6 +17,7 @@ from lutlearn.images import write_image
 from lutlearn.learn import register
 from lutlearn.learn.metrics import delta_e2000
 from lutlearn.learn.photofit import fit_photo_pairs, is_chart_pair
+from lutlearn.learn.robust_fit import FitOptions
 from tests.photos import real_look, save8, small_photo
 
 
@@ -97,9 +98,11 @@ def test_tiny_pictures_are_not_aligned_by_guesswork(kodim05):
 
 
 @pytest.mark.slow  # the CLI's end-to-end test fits the same pair in the default run
-def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia):
+@pytest.mark.parametrize("trainer", ["lm", "lbfgs"])
+def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia, trainer):
+    """With either trainer of the base network (Levenberg-Marquardt, the default, or L-BFGS)."""
     before, after = save8(kodim05, tmp_path / "b.png"), save8(velvia.apply(kodim05), tmp_path / "a.jpg", quality=80)
-    fit = fit_photo_pairs([(before, after)])
+    fit = fit_photo_pairs([(before, after)], opts=FitOptions(trainer=trainer))
     assert held_out_delta_e(fit.model, velvia) < 0.8
     assert fit.pair_facts[0]["identity"] and fit.pair_facts[0]["pixels_used"] == kodim05.shape[0] * kodim05.shape[1]
     assert fit.pair_facts[0]["codec"].startswith("JPEG 4:2:0")
