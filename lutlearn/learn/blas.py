@@ -13,11 +13,12 @@ def one_blas_thread():
     The solvers make many small BLAS calls (CG on a 33^3 lattice, a 227-parameter network): the
     extra OpenBLAS threads only spin there, and on a busy 2-core machine spinning threads made
     one photo fit 40x slower (210 s instead of 5.6 s, measured). threadpoolctl only limits
-    libraries already loaded, so every BLAS user is imported first.
+    libraries already loaded, so every library that brings its own BLAS is imported first:
+    numpy, scipy (scipy.linalg loads its OpenBLAS; scipy.optimize adds none, checked with
+    threadpoolctl, and is not imported here: it costs 0.1-0.2 s) and OpenCV.
     """
     import cv2  # noqa: F401
     import scipy.linalg
-    import scipy.optimize
     import scipy.sparse.linalg  # noqa: F401
     from threadpoolctl import threadpool_limits
 
