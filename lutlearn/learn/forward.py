@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -200,13 +200,7 @@ def _merge_by_colour(colours: np.ndarray, w: np.ndarray, n: int, bits: int = 7):
     return design, inverse, sw
 
 
-def _done(value) -> Future:
-    future = Future()
-    future.set_result(value)
-    return future
-
-
-def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s, tau_r, rtol=1e-5, cache=None,
+def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s, tau_r, rtol=1e-5,
                          workers: int | None = None):
     """One Gauss-Newton step for the residual lattice under the linear export model.
 
@@ -224,9 +218,6 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
         tables: current residual table (n, n, n, 3) [b, g, r] in RGB.
         n: nodes per axis.
         sigma: per-pixel noise (sRGB units); tau_s, tau_r: priors.
-        cache: optional dict kept across rounds to reuse the normal matrices of the fixed designs
-            with the first round's weights (faster, but measured worse: the noise estimate, hence
-            the data/prior balance, changes between rounds; the pipeline does not pass it).
         workers: threads that set up and solve the luma and chroma systems side by side (default:
             2, or 1 where the process may run on one CPU only); the result does not depend on it.
 
@@ -241,7 +232,6 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     to = YCBCR  # always solve in YCbCr: luma rows per pixel, chroma rows per block where the file subsampled it
     cur = tables.reshape(-1, 3).astype(np.float64) @ to.T  # current table in the solve's colour space
     rows = {c: ([], [], [], []) for c in range(3)}  # designs, targets, weights, decoder blurs (or None)
-    merged = {c: False for c in range(3)}  # whether a channel has rows merged by colour this round
     for d, res, w in zip(designs, residuals, weights):
         r = res.reshape(-1, 3).astype(np.float64) @ to.T
         wf = w.reshape(-1).astype(np.float64)
@@ -259,7 +249,6 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
                 if merged_rows is None:
                     merged_rows = _merge_by_colour(d.colours, wf, n)
                 design, inverse, wc = merged_rows
-                merged[c] = True
                 target = np.bincount(inverse, weights=wf * r[:, c], minlength=len(wc)) / np.maximum(wc, 1e-300)
                 target = target + design @ cur[:, c]
             else:
@@ -268,9 +257,8 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             rows[c][1].append(target)
             rows[c][2].append(wc)
             rows[c][3].append(blur)
-    systems = []  # per channel: design, weights, targets, and where its normal matrix is kept under which key
-    local = {}  # Cb and Cr always share design and weights (Y too, without chroma blocks): factor once
-    stacked = {}  # ... and their stacked design and decoder blur: built once
+    systems = []  # per channel: design, weights, targets, and the key of its normal matrix
+    stacked = {}  # Cb and Cr always share design, decoder blur and weights: stacked and factored once
     blurs = []
     for c in range(3):
         ids = tuple(map(id, rows[c][0]))
@@ -278,9 +266,7 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             stacked[ids] = sp.vstack(rows[c][0]).tocsr(), _decoder_blur(rows[c][0], rows[c][3])
         design, blur = stacked[ids]
         w, target = np.concatenate(rows[c][2]), np.concatenate(rows[c][1])
-        persistent = not merged[c]  # rows from the pairs' fixed designs (not merged by colour this round)
-        key = ("persistent" if persistent else "round", c > 0)
-        systems.append((design, w, target, cache if (cache is not None and persistent) else local, key))
+        systems.append((design, w, target, c > 0))
         blurs.append(blur)
 
     out = np.empty((n**3, 3))
@@ -288,13 +274,13 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
 
     def prepare(design, w):
         normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r)
-        return w, normal, None if stop.is_set() else multilevel_preconditioner(normal, n)
+        return normal, None if stop.is_set() else multilevel_preconditioner(normal, n)
 
     def solve(c, prepared):
-        w, normal, precond = prepared.result()  # cached: the first round's weights, kept with their normal matrix
+        normal, precond = prepared.result()
         if stop.is_set():
             return
-        design, target = systems[c][0], systems[c][2]
+        design, w, target, _ = systems[c]
         if blurs[c] is not None:  # rows seen through a JPEG decoder's chroma blur
             out[:, c] = _solve_blurred(normal, design, blurs[c], target, w, n, sigma=sigma, tau_s=tau_s,
                                        tau_r=tau_r, x0=cur[:, c], rtol=rtol, precond=precond)
@@ -307,18 +293,16 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     pool = ThreadPoolExecutor(max_workers=workers or solver_threads())
     try:
         prepared = {}
-        for design, w, _, store, key in systems:
+        for design, w, _, key in systems:
             if key not in prepared:
-                prepared[key] = _done(store[key]) if key in store else pool.submit(prepare, design, w)
-        for f in [pool.submit(solve, c, prepared[systems[c][4]]) for c in range(3)]:
+                prepared[key] = pool.submit(prepare, design, w)
+        for f in [pool.submit(solve, c, prepared[systems[c][3]]) for c in range(3)]:
             f.result()
     except BaseException:
         stop.set()
         raise
     finally:
         pool.shutdown(cancel_futures=True)
-    for _, _, _, store, key in systems:
-        store.setdefault(key, prepared[key].result())
     return (out @ np.linalg.inv(to).T).astype(np.float32).reshape(n, n, n, 3)
 
 
