@@ -22,7 +22,7 @@ import numpy as np
 
 from lutlearn.learn.model import LearnedModel, MLPSpec
 
-__all__ = ["activation", "fit_mlp", "forward_layers", "init_numpy", "loss_and_grad"]
+__all__ = ["activation", "fit_mlp", "forward_layers", "init_numpy", "loss_and_grad", "pseudo_huber"]
 
 
 def activation(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,11 +101,20 @@ def loss_and_grad(params: dict, x: np.ndarray, y: np.ndarray, w: np.ndarray, spe
     hs, zs, ds = forward_layers(params, x, spec, derivatives=True)
     out, dout = activation(spec.output_activation, zs[-1])
     err = out - y
-    d2 = delta * delta
-    root = np.sqrt(1.0 + err * err / d2)
-    loss = float(np.sum(w[:, None] * d2 * (root - 1.0), dtype=np.float64) / 3.0)
+    loss, root = pseudo_huber(err, w, delta)
     g = (w[:, None] * err / root / 3.0) * dout  # d loss / d z_last
     return loss, _backward(params, hs, ds, g)
+
+
+def pseudo_huber(err: np.ndarray, w: np.ndarray, delta: float) -> tuple[float, np.ndarray]:
+    """The weighted pseudo-Huber loss of errors (M, 3), mean over channels, and sqrt(1 + err²/δ²).
+
+    The loss both base-network trainers minimise (this module's L-BFGS, :mod:`~lutlearn.learn.train.lm_fit`);
+    the root gives the gradient and the IRLS weights.
+    """
+    d2 = delta * delta
+    root = np.sqrt(1.0 + err * err / d2)
+    return float(np.sum(w[:, None] * d2 * (root - 1.0), dtype=np.float64) / 3.0), root
 
 
 def _pack(p: dict) -> np.ndarray:

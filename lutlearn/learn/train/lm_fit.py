@@ -13,8 +13,8 @@ problem, and Levenberg-Marquardt is the classic method for those (Marquardt
 1963; for neural networks, Hagan & Menhaj 1994). Each iteration builds the
 Gauss-Newton matrix JᵀWJ from the per-sample Jacobian, then solves it damped by
 μ·diag. μ falls after a step that lowers the loss and rises after one that does
-not. The pseudo-Huber loss of :mod:`lutlearn.learn.train.lbfgs_fit` is handled
-by its IRLS weights, w / sqrt(1 + e²/δ²). The output layer's weights for one
+not. The pseudo-Huber loss of :func:`lutlearn.learn.train.lbfgs_fit.pseudo_huber` is
+handled by its IRLS weights, w / sqrt(1 + e²/δ²). The output layer's weights for one
 channel touch only that channel's rows, so the matrix is built in blocks: shared
 layers × shared layers, shared × one output column, one output column × itself.
 
@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from lutlearn.learn.model import LearnedModel, MLPSpec, count_params
-from lutlearn.learn.train.lbfgs_fit import activation, forward_layers, init_numpy
+from lutlearn.learn.train.lbfgs_fit import activation, forward_layers, init_numpy, pseudo_huber
 
 __all__ = ["MAX_PARAMS", "fit_mlp_lm", "suits"]
 
@@ -45,9 +45,8 @@ def suits(spec: MLPSpec) -> bool:
 
 
 def _loss(out: np.ndarray, y: np.ndarray, w: np.ndarray, delta: float) -> float:
-    """Weighted pseudo-Huber loss, mean over channels (as :func:`lutlearn.learn.train.lbfgs_fit.loss_and_grad`)."""
-    e = out - y
-    return float(np.sum(w[:, None] * delta**2 * (np.sqrt(1.0 + e * e / delta**2) - 1.0)) / 3.0)
+    """The trainers' pseudo-Huber loss of outputs against targets (:func:`.lbfgs_fit.pseudo_huber`)."""
+    return pseudo_huber(out - y, w, delta)[0]
 
 
 def _predict(params: dict, x: np.ndarray, spec: MLPSpec):
