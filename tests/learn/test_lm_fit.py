@@ -37,6 +37,27 @@ def test_the_gauss_newton_gradient_is_the_loss_gradient(spec):
     np.testing.assert_allclose(g, numeric, rtol=1e-4, atol=1e-9 * np.abs(numeric).max())
 
 
+def test_the_gauss_newton_matrix_is_jtwj_of_the_per_sample_jacobian():
+    """A from the blockwise system equals Σ_c J_cᵀ W_c J_c of finite-difference Jacobians of the outputs."""
+    spec = MLPSpec()
+    x, y, w = X[:150], Y[:150], W[:150] / W[:150].sum()
+    params = {k: [np.asarray(v, np.float64) for v in vs] for k, vs in init_numpy(spec, y.mean(0), seed=2).items()}
+    params["b"][-1] = params["b"][-1] + 0.3
+    hs, ds, out, dout = lm_fit._predict(params, x, spec)
+    e = out - y
+    iw = w[:, None] / np.sqrt(1.0 + e * e / 0.02**2) / 3.0
+    a, _, n_shared, k = lm_fit._gauss_newton_system(params, hs, ds, dout, e, iw)
+    jac = np.empty((len(x), 3, len(a)))
+    for i in range(len(a)):
+        step = np.zeros(len(a))
+        step[i] = 1e-6
+        up = lm_fit._predict(lm_fit._step_params(params, step, n_shared, k), x, spec)[2]
+        down = lm_fit._predict(lm_fit._step_params(params, -step, n_shared, k), x, spec)[2]
+        jac[:, :, i] = (up - down) / 2e-6
+    expected = sum(jac[:, c].T @ (iw[:, c:c + 1] * jac[:, c]) for c in range(3))
+    np.testing.assert_allclose(a, expected, rtol=1e-3, atol=1e-6 * np.abs(expected).max())
+
+
 def test_lm_converges_further_than_lbfgs_from_the_same_start():
     start = init_numpy(MLPSpec(), np.average(Y, axis=0, weights=W), seed=0)
     _, lm = lm_fit.fit_mlp_lm(X, Y, W, MLPSpec(), max_iter=20, init_params=start)

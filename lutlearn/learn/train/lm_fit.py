@@ -59,40 +59,35 @@ def _gauss_newton_system(params: dict, hs, ds, dout, e, iw):
     """The damped step's matrix A = JᵀWJ and gradient g = JᵀWe, in the order of :func:`_step_params`.
 
     The order is: every shared (hidden) layer's weights and biases, then for each
-    output channel c, the last layer's column c and bias c.
+    output channel c, the last layer's column c and bias c. Channel c's Jacobian
+    touches the shared parameters and its own column only, so each channel adds one
+    (shared + column) square block; the products are in float32.
     """
-    ws = params["w"]
-    last = ws[-1]
+    f32 = np.float32
+    ws = [w.astype(f32) for w in params["w"]]
     m = len(e)
     n_shared = sum(w.size + w.shape[1] for w in ws[:-1])
-    h_last = np.concatenate([hs[-1], np.ones((m, 1))], axis=1).astype(np.float32)  # last layer's inputs, bias
+    h_last = np.concatenate([hs[-1], np.ones((m, 1))], axis=1).astype(f32)  # last layer's inputs, bias
     k = h_last.shape[1]
     size = n_shared + 3 * k
+    hs, ds = [h.astype(f32) for h in hs[:-1]], [d.astype(f32) for d in ds]
+    root = np.sqrt(iw).astype(f32)
+    sdout, se = dout.astype(f32) * root, (e * root).astype(f32)  # rows scaled by sqrt(W): A = JsᵀJs, g = Jsᵀ(sqrt(W) e)
     a = np.zeros((size, size))
     g = np.zeros(size)
     for c in range(3):
-        delta_out = dout[:, c].astype(np.float32)  # d out_c / d z_c per sample
-        weight = iw[:, c:c + 1].astype(np.float32)
-        j_last = h_last * delta_out[:, None]  # (M, k): d out_c / d (column c, bias c)
-        cols = slice(n_shared + c * k, n_shared + (c + 1) * k)
-        wj_last = j_last * weight
-        a[cols, cols] += j_last.T @ wj_last
-        g[cols] += wj_last.T @ e[:, c]
-        if not n_shared:
-            continue
         blocks = []
-        delta = delta_out[:, None] * last[:, c][None, :] * ds[-1]  # d out_c / d (last hidden pre-activation)
-        for i in range(len(ws) - 2, -1, -1):  # back through the hidden layers
-            blocks.append((hs[i][:, :, None] * delta[:, None, :]).reshape(m, -1))
-            blocks.append(delta)
-            if i:
-                delta = (delta @ ws[i].T) * ds[i - 1]
-        j_shared = np.concatenate(_layer_order(blocks), axis=1, dtype=np.float32)  # (M, n_shared)
-        wj_shared = j_shared * weight
-        a[:n_shared, :n_shared] += j_shared.T @ wj_shared
-        a[:n_shared, cols] += wj_shared.T @ j_last
-        g[:n_shared] += wj_shared.T @ e[:, c]
-    a[n_shared:, :n_shared] = a[:n_shared, n_shared:].T
+        if n_shared:
+            delta = sdout[:, c:c + 1] * ws[-1][:, c][None, :] * ds[-1]  # d out_c / d (last hidden pre-activation)
+            for i in range(len(ws) - 2, -1, -1):  # back through the hidden layers
+                blocks.append((hs[i][:, :, None] * delta[:, None, :]).reshape(m, -1))
+                blocks.append(delta)
+                if i:
+                    delta = (delta @ ws[i].T) * ds[i - 1]
+        j = np.concatenate([*_layer_order(blocks), h_last * sdout[:, c:c + 1]], axis=1)  # (M, shared + column c)
+        idx = np.r_[0:n_shared, n_shared + c * k:n_shared + (c + 1) * k]
+        a[np.ix_(idx, idx)] += j.T @ j  # numpy takes this as a symmetric rank-k update
+        g[idx] += j.T @ se[:, c]
     return a, g, n_shared, k
 
 
