@@ -29,6 +29,7 @@ Cb and Cr tables, so the three channels are solved independently.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -201,7 +202,7 @@ def _merge_by_colour(colours: np.ndarray, w: np.ndarray, n: int, bits: int = 7):
 
 
 def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s, tau_r, rtol=1e-5,
-                         workers: int | None = None):
+                         workers: int | None = None, systems: dict | None = None):
     """One Gauss-Newton step for the residual lattice under the linear export model.
 
     For each pair, the residual ``after − simulate_export(current look)`` (H, W, 3)
@@ -220,6 +221,10 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
         sigma: per-pixel noise (sRGB units); tau_s, tau_r: priors.
         workers: threads that set up and solve the luma and chroma systems side by side (default:
             2, or 1 where the process may run on one CPU only); the result does not depend on it.
+        systems: a dict the caller keeps across steps: each system's DᵀWD (the costly part of
+            its normal matrix) and its coarse operators for the preconditioner are kept in it,
+            and a later step with the same designs and weights reuses them instead of building
+            them again (the same result, sooner); σ and the priors may change between steps.
 
     Returns:
         The new table, float32 (n, n, n, 3), RGB.
@@ -227,7 +232,14 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     import scipy.sparse as sp
 
     from lutlearn.learn.blas import solver_threads
-    from lutlearn.learn.lattice import multilevel_preconditioner, normal_matrix, solve_normal
+    from lutlearn.learn.lattice import (
+        data_gram,
+        multilevel_parts,
+        normal_matrix,
+        preconditioner_from_parts,
+        prior_parts,
+        solve_normal,
+    )
 
     to = YCBCR  # always solve in YCbCr: luma rows per pixel, chroma rows per block where the file subsampled it
     cur = tables.reshape(-1, 3).astype(np.float64) @ to.T  # current table in the solve's colour space
@@ -257,30 +269,40 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             rows[c][1].append(target)
             rows[c][2].append(wc)
             rows[c][3].append(blur)
-    systems = []  # per channel: design, weights, targets, and the key of its normal matrix
-    stacked = {}  # Cb and Cr always share design, decoder blur and weights: stacked and factored once
+    # key -> (the pairs' designs, held so that their ids stay theirs; stacked design; decoder blur;
+    #         DᵀWD and its preconditioner parts, or None)
+    kept = {} if systems is None else systems
+    channels = []  # per channel: design, weights, targets, and the key of its system
     blurs = []
     for c in range(3):
-        ids = tuple(map(id, rows[c][0]))
-        if ids not in stacked:
-            stacked[ids] = sp.vstack(rows[c][0]).tocsr(), _decoder_blur(rows[c][0], rows[c][3])
-        design, blur = stacked[ids]
         w, target = np.concatenate(rows[c][2]), np.concatenate(rows[c][1])
-        systems.append((design, w, target, c > 0))
+        # Cb and Cr always share design, decoder blur and weights: stacked and factored once
+        key = (tuple(map(id, rows[c][0])), hashlib.blake2b(w.tobytes(), digest_size=16).digest())
+        if key not in kept:
+            kept[key] = rows[c][0], sp.vstack(rows[c][0]).tocsr(), _decoder_blur(rows[c][0], rows[c][3]), None
+        _, design, blur, _ = kept[key]
+        channels.append((design, w, target, key))
         blurs.append(blur)
+    for key in [k for k in kept if k not in {ch[3] for ch in channels}]:
+        del kept[key]  # only the systems of the latest step are kept
 
     out = np.empty((n**3, 3))
     stop = threading.Event()  # an error or an interrupt: the workers do not begin another step
 
-    def prepare(design, w):
-        normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r)
-        return normal, None if stop.is_set() else multilevel_preconditioner(normal, n)
+    def prepare(key, design, w):
+        if kept[key][3] is None:
+            gram = data_gram(design, w)
+            kept[key] = (*kept[key][:3], (gram, multilevel_parts(gram, n)))
+        gram, parts = kept[key][3]
+        normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r, gram=gram)
+        precond = preconditioner_from_parts([(1.0 / sigma**2, parts), (1.0, prior_parts(n, tau_s, tau_r))], n)
+        return normal, precond
 
     def solve(c, prepared):
         normal, precond = prepared.result()
         if stop.is_set():
             return
-        design, w, target, _ = systems[c]
+        design, w, target, _ = channels[c]
         if blurs[c] is not None:  # rows seen through a JPEG decoder's chroma blur
             out[:, c] = _solve_blurred(normal, design, blurs[c], target, w, n, sigma=sigma, tau_s=tau_s,
                                        tau_r=tau_r, x0=cur[:, c], rtol=rtol, precond=precond)
@@ -288,18 +310,19 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
 
     # Luma and chroma are independent systems, and scipy's sparse products and mat-vecs release the GIL:
-    # two threads set up (normal matrix, preconditioner) and solve them side by side, with the same
+    # two threads set up (DᵀWD, normal matrix, preconditioner) and solve them side by side, with the same
     # arithmetic (so the same result) as one after the other.
     pool = ThreadPoolExecutor(max_workers=workers or solver_threads())
     try:
         prepared = {}
-        for design, w, _, key in systems:
+        for design, w, _, key in channels:
             if key not in prepared:
-                prepared[key] = pool.submit(prepare, design, w)
-        for f in [pool.submit(solve, c, prepared[systems[c][3]]) for c in range(3)]:
+                prepared[key] = pool.submit(prepare, key, design, w)
+        for f in [pool.submit(solve, c, prepared[channels[c][3]]) for c in range(3)]:
             f.result()
     except BaseException:
         stop.set()
+        kept.clear()  # nothing half-built is kept
         raise
     finally:
         pool.shutdown(cancel_futures=True)

@@ -47,12 +47,16 @@ from lutlearn.luts.interp import tetrahedral_weights
 
 __all__ = [
     "curvature_operator",
+    "data_gram",
     "fit_residual_lattice",
+    "multilevel_parts",
     "multilevel_preconditioner",
     "neighbour_operator",
     "noise_sigma",
     "normal_matrix",
     "normal_prior",
+    "preconditioner_from_parts",
+    "prior_parts",
     "solve_lattice",
     "solve_lattice_design",
     "solve_normal",
@@ -149,12 +153,22 @@ def normal_prior(n: int, tau_s: float, tau_r: float):
     return ((diff.T @ diff) / tau_s**2 + sp.identity(n**3) / tau_r**2).tocsr()
 
 
-def normal_matrix(design, w: np.ndarray, n: int, *, sigma: float, tau_s: float, tau_r: float):
-    """Sparse normal matrix of :func:`solve_lattice_design`: Dᵀ W D / σ² + priors (CSR, n^3 x n^3)."""
+def normal_matrix(design, w: np.ndarray, n: int, *, sigma: float, tau_s: float, tau_r: float, gram=None):
+    """Sparse normal matrix of :func:`solve_lattice_design`: Dᵀ W D / σ² + priors (CSR, n^3 x n^3).
+
+    ``gram``: Dᵀ W D from :func:`data_gram` of the same design and weights, if the caller has it.
+    """
+    if gram is None:
+        gram = data_gram(design, w)
+    return (gram * (1.0 / sigma**2) + normal_prior(n, tau_s, tau_r)).tocsr()
+
+
+def data_gram(design, w: np.ndarray):
+    """Sparse Dᵀ W D (CSR): the data's part of the normal matrix, before the noise level and the priors."""
     import scipy.sparse as sp
 
-    scaled = sp.diags(np.sqrt(np.asarray(w, np.float64)) / sigma) @ design
-    return (scaled.T @ scaled + normal_prior(n, tau_s, tau_r)).tocsr()
+    scaled = sp.diags(np.sqrt(np.asarray(w, np.float64))) @ design
+    return (scaled.T @ scaled).tocsr()
 
 
 @functools.lru_cache(maxsize=8)
@@ -192,22 +206,49 @@ def multilevel_preconditioner(normal, n: int):
     Jacobi-CG need ~250 iterations; with this about 25. Falls back to Jacobi
     for even sizes or tiny lattices.
     """
+    return preconditioner_from_parts([(1.0, multilevel_parts(normal, n))], n)
+
+
+def multilevel_parts(matrix, n: int):
+    """What :func:`multilevel_preconditioner` takes from a matrix: its diagonal, the diagonal of its
+    Galerkin 17^3 operator and its dense 9^3 operator (None for sizes it does not coarsen).
+
+    All three are linear in the matrix, so the parts of DᵀWD/σ² + priors are the scaled sum of the
+    parts of DᵀWD and of the priors: :func:`preconditioner_from_parts` for a new σ needs no sparse
+    triple products.
+    """
+    if n % 2 == 0 or n < 9 or ((n + 1) // 2) % 2 == 0:
+        return matrix.diagonal(), None, None
+    p1, _, _, p12, p12t = _levels(n)
+    coarse = np.asarray(p1.multiply(matrix @ p1).sum(axis=0)).ravel()  # diag(p1ᵀ M p1), without forming it
+    return matrix.diagonal(), coarse, (p12t @ (matrix @ p12)).toarray()
+
+
+@functools.lru_cache(maxsize=8)
+def prior_parts(n: int, tau_s: float, tau_r: float):
+    """:func:`multilevel_parts` of :func:`normal_prior` (shared, never modified)."""
+    return multilevel_parts(normal_prior(n, tau_s, tau_r), n)
+
+
+def preconditioner_from_parts(terms, n: int):
+    """The preconditioner of Σ scale · matrix, from ``terms`` = [(scale, multilevel_parts(matrix)), ...]."""
     import scipy.linalg
     import scipy.sparse as sp
     from scipy.sparse.linalg import LinearOperator
 
-    dinv = 1.0 / normal.diagonal()
-    if n % 2 == 0 or n < 9 or ((n + 1) // 2) % 2 == 0:
+    diagonal, coarse, coarsest = (sum(scale * part[i] for scale, part in terms) if terms[0][1][i] is not None else None
+                                  for i in range(3))
+    dinv = 1.0 / diagonal
+    if coarse is None:
         return sp.diags(dinv)
-    p1, p1t, p2, p12, p12t = _levels(n)
-    a1 = (p1t @ normal @ p1).tocsr()
-    chol = scipy.linalg.cho_factor((p2.T @ a1 @ p2).toarray())
-    d1inv = 1.0 / a1.diagonal()
+    p1, p1t, _, p12, p12t = _levels(n)
+    chol = scipy.linalg.cho_factor(coarsest)
+    d1inv = 1.0 / coarse
 
     def apply(r):
         return dinv * r + p1 @ (d1inv * (p1t @ r)) + p12 @ scipy.linalg.cho_solve(chol, p12t @ r)
 
-    return LinearOperator(normal.shape, matvec=apply, dtype=np.float64)
+    return LinearOperator((n**3, n**3), matvec=apply, dtype=np.float64)
 
 
 def solve_normal(normal, design, target: np.ndarray, w: np.ndarray, *, sigma: float, tau_r: float | None = None,

@@ -65,6 +65,25 @@ def test_the_decoder_blurred_chroma_solved_side_by_side_gives_the_one_after_anot
     assert np.abs(one - plain).max() > 1e-4  # the blur changes the chroma solution
 
 
+def test_systems_kept_across_steps_give_the_fresh_result_and_are_built_once():
+    design, residual, weight, table = _jpeg_like_pair()
+    blur = (design.block_op @ upsampling_operator(residual.shape[:2])).tocsr()
+    blurred = ForwardDesign(design.pixels, design.blocks, design.block_op, blur=blur)
+    kept = {}
+    first = gauss_newton_lattice([blurred], [residual], [weight], table, N, systems=kept, **PRIORS)
+    np.testing.assert_array_equal(first, gauss_newton_lattice([blurred], [residual], [weight], table, N, **PRIORS))
+    grams = {key: entry[3][0] for key, entry in kept.items()}
+    assert len(grams) == 2  # luma; Cb and Cr share one system
+    # a later step: new residuals, start and noise level, the same weights -> the same DᵀWD objects
+    later = {**PRIORS, "sigma": 0.02}
+    step = gauss_newton_lattice([blurred], [0.5 * residual], [weight], first, N, systems=kept, **later)
+    np.testing.assert_array_equal(step, gauss_newton_lattice([blurred], [0.5 * residual], [weight], first, N, **later))
+    assert set(kept) == set(grams) and all(kept[key][3][0] is gram for key, gram in grams.items())
+    # new weights: new systems, and the old ones are let go
+    gauss_newton_lattice([blurred], [residual], [0.5 * weight], table, N, systems=kept, **PRIORS)
+    assert len(kept) == 2 and not set(kept) & set(grams)
+
+
 def _chroma(rgb: np.ndarray) -> np.ndarray:
     """(H*W, 2) Cb, Cr of float RGB in [0, 1] (JFIF, centred on 0)."""
     return (rgb.reshape(-1, 3).astype(np.float64) @ YCBCR.T)[:, 1:]
