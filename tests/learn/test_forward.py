@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from PIL import Image
 
 from lutlearn.learn.forward import (
+    CHROMA_BLOCK_WEIGHT,
     YCBCR,
     ForwardDesign,
     block_operator,
@@ -46,7 +47,7 @@ def test_the_luma_and_chroma_systems_solved_side_by_side_give_the_one_after_anot
     r = residual.reshape(-1, 3).astype(np.float64) @ YCBCR.T
     wf = weight.reshape(-1).astype(np.float64)
     whole = (design.block_op @ (wf > 0).astype(np.float64)) > 0.999
-    wc = 2.0 * (design.block_op @ wf) * whole
+    wc = CHROMA_BLOCK_WEIGHT * (design.block_op @ wf) * whole
     expected = [solve_lattice_design(design.pixels, r[:, 0] + design.pixels @ cur[:, 0], wf, N, x0=cur[:, 0], **PRIORS)]
     expected += [solve_lattice_design(design.blocks, design.block_op @ r[:, c] + design.blocks @ cur[:, c], wc, N,
                                       x0=cur[:, c], **PRIORS) for c in (1, 2)]
