@@ -5,19 +5,23 @@ Each pair carries the same total weight. Every round:
 a. targets = after − simulated export distortion
    (:meth:`lutlearn.learn.exportsim.PairGrid.distortion`, from round 1), with the pair's
    vignette divided out;
-b. the 3-32-3 base network on colour bins (:func:`lutlearn.learn.robust.bin_by_colour`) by
-   Levenberg-Marquardt (:mod:`lutlearn.learn.train.lm_fit`; full-batch L-BFGS,
-   :mod:`lutlearn.learn.train.lbfgs_fit`, for networks too large for it), warm-started from
-   the previous round;
-c. the residual lattice: noise-aware least squares on colour bins in round 0
-   (:func:`lutlearn.learn.lattice.solve_lattice`), then Gauss-Newton steps under the linear
-   export model, residuals from the full export simulation (:mod:`lutlearn.learn.forward`);
+b. a committee of 3-32-3 base networks from different starts (:attr:`FitOptions.networks`)
+   on colour bins (:func:`lutlearn.learn.robust.bin_by_colour`), each by
+   Levenberg-Marquardt (:mod:`lutlearn.learn.train.lm_fit`; one network by full-batch
+   L-BFGS, :mod:`lutlearn.learn.train.lbfgs_fit`, for networks too large for it),
+   warm-started from the previous round; their mean is the lattice prior's centre;
+c. the residual lattice around that centre: noise-aware least squares on colour bins in
+   round 0 (:func:`lutlearn.learn.lattice.solve_lattice`), then Gauss-Newton steps under the
+   linear export model, residuals from the full export simulation
+   (:mod:`lutlearn.learn.forward`);
 d. per pair: vignette by fixed effects (:func:`lutlearn.learn.robust.fit_vignette`), the
-   export's resampling filter and sharpening, Huber weights (IRLS); after round 0: a pair
+   export's resampling filter and sharpening; the noise level; after round 0 only (so that
+   the Gauss-Newton rounds can reuse their normal matrices): Huber weights (IRLS), a pair
    edited differently and local edits (:mod:`lutlearn.learn.pairs_check`), both left out
    from then on.
 
-The result is the network plus the lattice; vignettes are reported and kept out of it.
+The result is the first network plus a lattice that holds the committee's mean and the
+residual at its nodes; vignettes are reported and kept out of it.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from lutlearn.learn.lattice import noise_sigma, solve_lattice
 from lutlearn.learn.model import LearnedModel, MLPSpec
 from lutlearn.learn.train import lm_fit
 from lutlearn.learn.train.lbfgs_fit import fit_mlp
-from lutlearn.luts.lut import LUT3D
+from lutlearn.luts.lut import LUT3D, identity_grid
 
 __all__ = ["FitOptions", "PhotoFit", "fit_grids"]
 
@@ -65,11 +69,20 @@ class FitOptions:
             0.52/0.90/0.66, the full-size JPEG row from 0.43/0.59/0.52 to 0.36/0.54/0.41.
         lm_iter, lm_warm_iter: LM iterations of the first and later rounds.
         mlp_iter, mlp_warm_iter: L-BFGS iterations of the first and later rounds.
+        networks: how many base networks (a committee: seeds ``seed``, ``seed + 1``, ...) are fitted
+            by LM to the same targets each round; the lattice prior is centred on their mean.
+            Networks from different starts agree where the pairs constrain them and differ where
+            they do not (colours seen only in texture or through 4:2:0 chroma, colours the photo
+            lacks); their mean is a steadier centre there than any one of them. The first one is
+            the model's network, and the lattice holds the difference at its nodes.
+        reweight_rounds: the rounds after which the Huber weights are estimated again; from then
+            on they are held, so the later Gauss-Newton rounds reuse the costly part of their
+            normal matrices (the noise level is estimated after every round).
         seed: network initialisation.
     """
 
-    rounds: int = 4
-    gn_rounds: int = 3
+    rounds: int = 6
+    gn_rounds: int = 5
     tau_s: float = 0.004
     tau_r: float = 0.03
     simulate: bool = True
@@ -80,15 +93,19 @@ class FitOptions:
     drop_pairs: bool = True
     huber_k: float = 2.5
     trainer: str = "lm"
-    lm_iter: int = 20
-    lm_warm_iter: int = 8
+    lm_iter: int = 10
+    lm_warm_iter: int = 4
     mlp_iter: int = 1000
     mlp_warm_iter: int = 300
+    networks: int = 3
+    reweight_rounds: int = 1
     seed: int = 0
 
     def __post_init__(self):
         if self.trainer not in ("lm", "lbfgs"):
             raise ValueError(f"trainer must be 'lm' or 'lbfgs', got {self.trainer!r}")
+        if self.networks < 1:
+            raise ValueError(f"networks must be at least 1, got {self.networks}")
 
 
 @dataclasses.dataclass
@@ -159,35 +176,61 @@ def _describe(g: PairGrid, used: int) -> str:
             f"({total - valid} outside the frames left out){codec}{note}")
 
 
-def _fit_model(x, y, w, spec: MLPSpec, sigma: float, opts: FitOptions, mlp=None, gn=None):
-    """Bins -> base network (warm-started from ``mlp``) -> residual lattice. Returns (model, mlp).
+@dataclasses.dataclass
+class _Committee:
+    """Base networks fitted to the same targets from different starts (:attr:`FitOptions.networks`)."""
 
-    ``gn`` = (grids, states, table): solve the lattice by a Gauss-Newton step under the
-    linear export model (:func:`forward.gauss_newton_lattice`) from ``table``, instead of
-    fitting it to the pixel targets.
+    members: list
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The members' mean (the lattice prior's centre)."""
+        return np.mean([m.predict(x) for m in self.members], axis=0)
+
+    def offset(self, n: int) -> np.ndarray:
+        """float32 (n, n, n, 3): the members' mean minus the first member, at the lattice nodes (unclipped)."""
+        nodes = identity_grid(n).reshape(-1, 3)
+        outputs = [m.predict(nodes) for m in self.members]
+        return (np.mean(outputs, axis=0) - outputs[0]).astype(np.float32).reshape(n, n, n, 3)
+
+
+def _fit_model(x, y, w, spec: MLPSpec, opts: FitOptions, committee=None, gn=None):
+    """Bins -> base networks (warm-started from ``committee``) -> residual lattice.
+
+    Returns (model, committee, residual): the model is the first network plus a lattice that holds
+    the committee's mean (at the nodes) and the residual around it; the residual is what the priors
+    pull toward zero.
+
+    ``gn`` = (grids, states, residual, systems): solve the residual by a Gauss-Newton step under the
+    linear export model (:func:`forward.gauss_newton_lattice`) from the previous round's residual,
+    instead of fitting it to the pixel targets.
     """
     coarse = robust.bin_by_colour(x, y, w, bits=5)  # the smooth base needs no finer colours
-    first = mlp is None
+    first = committee is None
     if opts.trainer == "lm" and lm_fit.suits(spec):
-        fit, iters = lm_fit.fit_mlp_lm, opts.lm_iter if first else opts.lm_warm_iter
-    else:
-        fit, iters = fit_mlp, opts.mlp_iter if first else opts.mlp_warm_iter
-    mlp, _ = fit(coarse.x, coarse.y, np.sqrt(coarse.w), spec, seed=opts.seed, max_iter=iters,
-                 init_params=None if first else mlp.params)
+        fit, iters, size = lm_fit.fit_mlp_lm, opts.lm_iter if first else opts.lm_warm_iter, opts.networks
+    else:  # L-BFGS for larger networks: one (a committee of them would take minutes)
+        fit, iters, size = fit_mlp, opts.mlp_iter if first else opts.mlp_warm_iter, 1
     if not spec.lattice:
-        return mlp, mlp
+        size = 1  # without a lattice there is nowhere to hold the committee's mean
+    members = [fit(coarse.x, coarse.y, np.sqrt(coarse.w), spec, seed=opts.seed + k, max_iter=iters,
+                   init_params=None if first else committee.members[k].params)[0] for k in range(size)]
+    committee, mlp = _Committee(members), members[0]
+    if not spec.lattice:
+        return mlp, committee, None
+    offset = committee.offset(spec.lattice) if size > 1 else np.zeros((spec.lattice,) * 3 + (3,), np.float32)
     if gn is None:
         bins = robust.bin_by_colour(x, y, w)
-        table = solve_lattice(bins.x, bins.y - mlp.predict(bins.x), bins.w, spec.lattice, sigma=1.0,
-                              tau_s=opts.tau_s, tau_r=opts.tau_r)
+        residual = solve_lattice(bins.x, bins.y - committee.predict(bins.x), bins.w, spec.lattice, sigma=1.0,
+                                 tau_s=opts.tau_s, tau_r=opts.tau_r)
     else:
-        table = _gauss_newton(mlp, spec, sigma, opts, *gn)
-    return LearnedModel(spec=spec, params={**mlp.params, "lattice": table}), mlp
+        residual = _gauss_newton(mlp, offset, spec, opts, *gn)
+    return LearnedModel(spec=spec, params={**mlp.params, "lattice": residual + offset}), committee, residual
 
 
-def _gauss_newton(mlp, spec, sigma, opts, grids, states, table, rtol: float = 1e-4):
-    """One Gauss-Newton lattice step: residuals from the full export simulation, linear export Jacobian."""
-
+def _gauss_newton(mlp, offset, spec, opts, grids, states, residual, systems, rtol: float = 1e-3):
+    """One Gauss-Newton step for the residual around the committee's mean: residuals from the full
+    export simulation, linear export Jacobian."""
+    table = residual + offset
     lut = LUT3D.bake(LearnedModel(spec=spec, params={**mlp.params, "lattice": table}).apply, spec.lattice)
     designs, residuals, weights = [], [], []
     for g, s in zip(grids, states):
@@ -195,9 +238,10 @@ def _gauss_newton(mlp, spec, sigma, opts, grids, states, table, rtol: float = 1e
             s.design = forward_design(g, spec.lattice)
         designs.append(s.design)
         residuals.append(g.after - g.simulate_export(lut, s.vignette))
-        weights.append(_pixel_weights(g, s))
-    return gauss_newton_lattice(designs, residuals, weights, table, spec.lattice, sigma=1.0, tau_s=opts.tau_s,
-                                tau_r=opts.tau_r, rtol=rtol)
+        weights.append(_pixel_weights(g, s, noise=False))  # the noise level goes in as σ: the weights hold longer
+    sigma = 1.0 / np.sqrt(states[0].precision)
+    return gauss_newton_lattice(designs, residuals, weights, residual, spec.lattice, sigma=sigma, tau_s=opts.tau_s,
+                                tau_r=opts.tau_r, rtol=rtol, systems=systems)
 
 
 @dataclasses.dataclass
@@ -223,10 +267,10 @@ def _targets(g: PairGrid, s: _State) -> np.ndarray:
     return y
 
 
-def _pixel_weights(g: PairGrid, s: _State) -> np.ndarray:
-    """float32 (H, W): inside the frames x Huber x pair balance x noise precision (1 / sigma^2, absolute)."""
+def _pixel_weights(g: PairGrid, s: _State, noise: bool = True) -> np.ndarray:
+    """float32 (H, W): inside the frames x Huber x pair balance (x noise precision, 1 / sigma^2, absolute)."""
     trust = (g.valid & ~s.excluded) * s.huber
-    return (trust * s.balance * s.precision).astype(np.float32)
+    return (trust * s.balance * (s.precision if noise else 1.0)).astype(np.float32)
 
 
 def _pool(grids, states):
@@ -266,25 +310,26 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
     t0 = time.perf_counter()
     n = len(grids)
     states = [_State(robust.Vignette(), np.ones(g.shape, np.float32), np.zeros(g.shape, bool)) for g in grids]
-    mlp, sigma, dropped, disagreement, model = None, 4.0 / 255, [], np.full(n, np.nan), None
+    committee, sigma, dropped, disagreement, residual = None, 4.0 / 255, [], np.full(n, np.nan), None
+    systems = {}  # the Gauss-Newton steps' normal matrices and preconditioners, reused while the weights hold
     for r in range(opts.rounds):
         _balance(grids, states)
         x, y, w, who, where = _pool(grids, states)
         needs_gn = any(_simulated(g) for g in grids)
         late = r > 0 and r >= opts.rounds - opts.gn_rounds
-        gn = (grids, states, model.params["lattice"]) if opts.gauss_newton and needs_gn and late and spec.lattice else None
-        model, mlp = _fit_model(x, y, w, spec, sigma, opts, mlp, gn)
+        gn = (grids, states, residual, systems) if opts.gauss_newton and needs_gn and late and spec.lattice else None
+        model, committee, residual = _fit_model(x, y, w, spec, opts, committee, gn)
+        mlp = committee.members[0]
         lut = LUT3D.bake(model.apply, spec.lattice or 33)
-        pred = lut.apply(x)
-        resid = y - pred
-        sigma = noise_sigma(resid, w)
+        sigma = noise_sigma(y - lut.apply(x), w)
         if r == opts.rounds - 1:
             break
         for s in states:
             s.precision = 1.0 / sigma**2
+        reweight = r < opts.reweight_rounds
         for i, (g, s) in enumerate(zip(grids, states)):
             if not s.excluded.all():  # a dropped pair is not updated any more
-                _update_pair(g, s, lut, opts, r)
+                _update_pair(g, s, lut, opts, r, reweight)
         if r == 0 and (opts.local_edits or (opts.drop_pairs and n >= 2)):
             x, y, w, who, where = _pool(grids, states)
             if opts.drop_pairs and n >= 2:
@@ -307,8 +352,8 @@ def _simulated(g: PairGrid) -> bool:
     return g.codec is not None or not g.registration.is_identity or g.sharpen[0] > 0
 
 
-def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int) -> None:
-    """Re-estimate one pair's vignette, distortion, Huber weights and local edits from the current look."""
+def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int, reweight: bool = True) -> None:
+    """Re-estimate one pair's vignette, distortion and (``reweight``) Huber weights from the current look."""
     pred = lut.apply(g.x)
     trust = g.valid & ~s.excluded
     flat_ok = (trust > 1e-3).reshape(-1)
@@ -323,6 +368,8 @@ def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int) -
             choose_sharpening(g, lut, s.vignette)
     if opts.simulate and _simulated(g):
         s.distortion = g.distortion(lut, s.vignette)
+    if not reweight:
+        return
     resid = _targets(g, s) - pred
     norm = np.sqrt((resid * resid).sum(-1))
     scale = robust.robust_scale(norm[trust > 1e-3], trust[trust > 1e-3])

@@ -97,6 +97,30 @@ def test_tiny_pictures_are_not_aligned_by_guesswork(kodim05):
         register.register(kodim05, kodim05[100:108, 200:216], names=("a.png", "b.png"))
 
 
+def test_the_lattice_prior_is_centred_on_the_committee_of_networks(kodim05, velvia):
+    """The model is the first network plus a lattice that holds the committee's mean and the residual
+    around it: baked at the lattice size, its nodes are mean + residual (what the priors pull toward
+    the mean)."""
+    from lutlearn.learn import robust_fit
+    from lutlearn.learn.model import MLPSpec
+    from lutlearn.luts.lut import LUT3D, identity_grid
+
+    x = kodim05.reshape(-1, 3)[::7]
+    y, w = velvia.apply(x), np.ones(len(x), np.float32)
+    spec = MLPSpec(lattice=17)
+    model, committee, residual = robust_fit._fit_model(x, y, w, spec, FitOptions(networks=3))
+    nodes = identity_grid(17).reshape(-1, 3)
+    outputs = [m.predict(nodes).reshape(residual.shape) for m in committee.members]
+    assert len(outputs) == 3 and np.abs(outputs[1] - outputs[0]).max() > 1e-3  # three different starts
+    mean = np.mean(outputs, axis=0)
+    np.testing.assert_allclose(LUT3D.bake(model.apply, 17).table, np.clip(mean + residual, 0, 1), atol=2e-6)
+    one, committee, residual = robust_fit._fit_model(x, y, w, spec, FitOptions(networks=1))
+    assert len(committee.members) == 1
+    np.testing.assert_allclose(one.params["lattice"], residual)
+    with pytest.raises(ValueError, match="networks"):
+        FitOptions(networks=0)
+
+
 @pytest.mark.slow  # the CLI's end-to-end test fits the same pair in the default run
 @pytest.mark.parametrize("trainer", ["lm", "lbfgs"])
 def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia, trainer):
