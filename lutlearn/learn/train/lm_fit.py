@@ -1,7 +1,7 @@
 """Levenberg-Marquardt fitting of a small base network on aggregated colour samples, in numpy.
 
-The photo-pair fit (:mod:`lutlearn.learn.robust_fit`) trains the 3-32-3 base network
-on a few thousand colour bins, four times per fit. The network is the lattice's
+The photo-pair fit (:mod:`lutlearn.learn.robust_fit`) trains three 3-32-3 base networks
+on a few thousand colour bins, every round of the fit. Their mean is the lattice's
 prior centre: where the pairs say little (colours seen only in texture, or not at
 all), the look follows its shape. A network that is only nearly converged leaves a
 different shape there on every run. L-BFGS still lowers the loss after 5000
