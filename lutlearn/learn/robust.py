@@ -158,9 +158,8 @@ class Vignette:
                 "removed before fitting and left out of the LUT")
 
 
-def _demean(values: np.ndarray, groups: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Subtract each group's weighted mean from ``values`` (P, K)."""
-    _, inv = np.unique(groups, return_inverse=True)
+def _demean(values: np.ndarray, inv: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Subtract each group's weighted mean from ``values`` (P, K); ``inv``: group index 0..G-1 per row."""
     sw = np.bincount(inv, weights=w)
     out = np.empty_like(values)
     for k in range(values.shape[1]):
@@ -206,7 +205,7 @@ def fit_vignette(pred: np.ndarray, after: np.ndarray, rho: np.ndarray, groups: n
     r2 = rho[ok].astype(np.float64) ** 2
     feats = np.stack([r2, r2 * r2], axis=1)
     base_w = (pred[ok] @ LUMA).astype(np.float64) ** 2 * (1.0 if weights is None else weights[ok])
-    g = groups[ok]
+    _, g = np.unique(groups[ok], return_inverse=True)  # once: the groups do not change between iterations
     w = base_w.copy()
     coef = np.zeros(2)
     for _ in range(iterations):
