@@ -44,11 +44,6 @@ def suits(spec: MLPSpec) -> bool:
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])) <= MAX_PARAMS
 
 
-def _loss(out: np.ndarray, y: np.ndarray, w: np.ndarray, delta: float) -> float:
-    """The trainers' pseudo-Huber loss of outputs against targets (:func:`.lbfgs_fit.pseudo_huber`)."""
-    return pseudo_huber(out - y, w, delta)[0]
-
-
 def _predict(params: dict, x: np.ndarray, spec: MLPSpec):
     hs, zs, ds = forward_layers(params, x, spec, derivatives=True)
     out, dout = activation(spec.output_activation, zs[-1])
@@ -158,13 +153,12 @@ def fit_mlp_lm(x: np.ndarray, y: np.ndarray, w: np.ndarray, spec: MLPSpec = MLPS
     start = init_params or init_numpy(spec, np.average(y, axis=0, weights=w), seed)
     params = {k: [np.asarray(v, np.float64) for v in start[k]] for k in ("w", "b")}
     hs, ds, out, dout = _predict(params, x, spec)
-    loss = _loss(out, y, w, delta)
+    loss, root = pseudo_huber(out - y, w, delta)  # the trainers' loss, and its sqrt(1 + e²/δ²)
     mu, it = damping, 0
     while it < max_iter:
         it += 1
-        e = out - y
-        iw = w[:, None] / np.sqrt(1.0 + e * e / delta**2) / 3.0  # IRLS weights of the pseudo-Huber loss
-        a, g, n_shared, k = _gauss_newton_system(params, hs, ds, dout, e, iw)
+        iw = w[:, None] / root / 3.0  # IRLS weights of the pseudo-Huber loss
+        a, g, n_shared, k = _gauss_newton_system(params, hs, ds, dout, out - y, iw)
         diag = np.diag(a) + 1e-12 * max(float(np.max(np.diag(a))), 1e-300)
         while mu < 1e10:
             try:
@@ -174,10 +168,10 @@ def fit_mlp_lm(x: np.ndarray, y: np.ndarray, w: np.ndarray, spec: MLPSpec = MLPS
                 continue
             trial = _step_params(params, step, n_shared, k)
             t_hs, t_ds, t_out, t_dout = _predict(trial, x, spec)
-            t_loss = _loss(t_out, y, w, delta)
+            t_loss, t_root = pseudo_huber(t_out - y, w, delta)
             if t_loss < loss:
                 done = loss - t_loss <= ftol * loss
-                params, hs, ds, out, dout, loss = trial, t_hs, t_ds, t_out, t_dout, t_loss
+                params, hs, ds, out, dout, loss, root = trial, t_hs, t_ds, t_out, t_dout, t_loss, t_root
                 mu = max(mu / 3.0, 1e-9)
                 break
             mu *= 4.0
