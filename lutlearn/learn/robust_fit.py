@@ -220,7 +220,7 @@ def _fit_model(x, y, w, spec: MLPSpec, opts: FitOptions, committee=None, gn=None
     committee, mlp = _Committee(members), members[0]
     if not spec.lattice:
         return mlp, committee, None
-    offset = committee.offset(spec.lattice) if size > 1 else np.zeros((spec.lattice,) * 3 + (3,), np.float32)
+    offset = committee.offset(spec.lattice)  # zeros for a committee of one
     if gn is None:
         bins = robust.bin_by_colour(x, y, w)
         residual = solve_lattice(bins.x, bins.y - committee.predict(bins.x), bins.w, spec.lattice, sigma=1.0,
@@ -314,7 +314,7 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
     n = len(grids)
     states = [_State(robust.Vignette(), np.ones(g.shape, np.float32), np.zeros(g.shape, bool)) for g in grids]
     committee, sigma, dropped, disagreement, residual = None, 4.0 / 255, [], np.full(n, np.nan), None
-    systems = {}  # the Gauss-Newton steps' normal matrices and preconditioners, reused while the weights hold
+    systems = {}  # the Gauss-Newton steps' DᵀWD and preconditioner parts, reused while the weights hold
     for r in range(opts.rounds):
         _balance(grids, states)
         x, y, w, who, where = _pool(grids, states)
@@ -329,10 +329,9 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
             break
         for s in states:
             s.precision = 1.0 / sigma**2
-        reweight = r < opts.reweight_rounds
         for i, (g, s) in enumerate(zip(grids, states)):
             if not s.excluded.all():  # a dropped pair is not updated any more
-                _update_pair(g, s, lut, opts, r, reweight)
+                _update_pair(g, s, lut, opts, r)
         if r == 0 and (opts.local_edits or (opts.drop_pairs and n >= 2)):
             x, y, w, who, where = _pool(grids, states)
             if opts.drop_pairs and n >= 2:
@@ -355,8 +354,9 @@ def _simulated(g: PairGrid) -> bool:
     return g.codec is not None or not g.registration.is_identity or g.sharpen[0] > 0
 
 
-def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int, reweight: bool = True) -> None:
-    """Re-estimate one pair's vignette, distortion and (``reweight``) Huber weights from the current look."""
+def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int) -> None:
+    """Re-estimate one pair's vignette, distortion and (in the first ``opts.reweight_rounds`` rounds) Huber
+    weights from the current look."""
     pred = lut.apply(g.x)
     trust = g.valid & ~s.excluded
     flat_ok = (trust > 1e-3).reshape(-1)
@@ -371,7 +371,7 @@ def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int, r
             choose_sharpening(g, lut, s.vignette)
     if opts.simulate and _simulated(g):
         s.distortion = g.distortion(lut, s.vignette)
-    if not reweight:
+    if r >= opts.reweight_rounds:
         return
     resid = _targets(g, s) - pred
     norm = np.sqrt((resid * resid).sum(-1))
