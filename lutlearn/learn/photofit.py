@@ -130,6 +130,7 @@ class PhotoFitSummary:
             "disagreement_codes": [None if math.isnan(d) else round(float(d), 2) for d in f.disagreement],
             "coverage": f.coverage.as_dict(),
             "noise_sigma_codes": round(255 * f.sigma, 2),
+            "rounds": f.rounds,
             "messages": list(f.messages),
             "seconds": round(self.seconds, 3),
             "model": f.model.spec.describe(),

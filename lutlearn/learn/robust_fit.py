@@ -43,7 +43,7 @@ from lutlearn.learn.train import lm_fit
 from lutlearn.learn.train.lbfgs_fit import fit_mlp
 from lutlearn.luts.lut import LUT3D, identity_grid
 
-__all__ = ["FitOptions", "PhotoFit", "fit_grids"]
+__all__ = ["FitOptions", "PhotoFit", "fit_grids", "rounds_for"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,9 +51,11 @@ class FitOptions:
     """Settings of :func:`fit_grids` (defaults are the product's).
 
     Attributes:
-        rounds: fit / re-estimate rounds (the first fits the raw after colours).
+        rounds: fit / re-estimate rounds (the first fits the raw after colours); None: by the size
+            of the pairs' grids (:func:`rounds_for`): 6, and up to 10 for a small export.
         gn_rounds: how many of the last rounds solve the lattice by Gauss-Newton under the
-            linear export model (when some pair has a codec or a resampled frame).
+            linear export model (when some pair has a codec or a resampled frame); None: every
+            round after the first.
         tau_s, tau_r: lattice priors (see :func:`lutlearn.learn.lattice.solve_lattice`).
         simulate: correct targets by the simulated export distortion.
         sharpening: look for the export's output sharpening (unsharp mask) and simulate it. Off by
@@ -86,8 +88,8 @@ class FitOptions:
         seed: network initialisation.
     """
 
-    rounds: int = 6
-    gn_rounds: int = 5
+    rounds: int | None = None
+    gn_rounds: int | None = None
     tau_s: float = 0.004
     tau_r: float = 0.03
     simulate: bool = True
@@ -111,6 +113,31 @@ class FitOptions:
             raise ValueError(f"trainer must be 'lm' or 'lbfgs', got {self.trainer!r}")
         if self.networks < 1:
             raise ValueError(f"networks must be at least 1, got {self.networks}")
+        if self.rounds is not None and self.rounds < 1:
+            raise ValueError(f"rounds must be at least 1, got {self.rounds}")
+
+
+# Rounds of a fit (:func:`rounds_for`): each costs about in proportion to the pixels of the pairs' grids,
+# and the rounds converge slowest where those are few: a small export, whose every stored chroma sample
+# averages 4x4 or more before pixels. Such fits get more rounds, within the same work.
+MIN_ROUNDS, MAX_ROUNDS = 6, 10
+ROUND_PIXELS = 1_000_000
+
+
+def rounds_for(pixels: int) -> int:
+    """The default number of rounds for grids of ``pixels`` pixels in all: ``ROUND_PIXELS // pixels``,
+    within 6..10.
+
+    A 768x512 pair exported at full size, or four of them, gets 6; the same photo exported at half
+    size (98k pixels), 10; at 0.6 size, 7. Measured on ``scripts/eval_pairs.py`` (half-size JPEG
+    row, Velvia / Portra / Kodachrome, 3 seeds): 6 rounds 0.41 / 0.74 / 0.50 ΔE, 10 rounds
+    0.39 / 0.67 / 0.45, for about 1 s more (a full-size pair's rounds cost 2-3 times as much, and
+    it is already closest to the 5 s target).
+
+    >>> rounds_for(768 * 512), rounds_for(384 * 256), rounds_for(461 * 307)
+    (6, 10, 7)
+    """
+    return int(np.clip(ROUND_PIXELS // max(int(pixels), 1), MIN_ROUNDS, MAX_ROUNDS))
 
 
 @dataclasses.dataclass
@@ -129,6 +156,7 @@ class PhotoFit:
         messages: warnings for the user, one line each.
         sigma: estimated pixel noise (sRGB units).
         seconds: fit time.
+        rounds: how many fit / re-estimate rounds ran.
     """
 
     model: LearnedModel
@@ -142,6 +170,7 @@ class PhotoFit:
     sigma: float
     seconds: float
     pair_facts: list = dataclasses.field(default_factory=list)
+    rounds: int = 0
 
     def report(self) -> str:
         """The fit's account, one line per fact (warnings are in ``messages``, not repeated here)."""
@@ -324,17 +353,19 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
     states = [_State(robust.Vignette(), np.ones(g.shape, np.float32), np.zeros(g.shape, bool)) for g in grids]
     committee, sigma, dropped, disagreement, residual = None, 4.0 / 255, [], np.full(n, np.nan), None
     systems = {}  # the Gauss-Newton steps' DᵀWD and preconditioner parts, reused while the weights hold
-    for r in range(opts.rounds):
+    rounds = opts.rounds or rounds_for(sum(int(g.valid.size) for g in grids))
+    gn_rounds = rounds - 1 if opts.gn_rounds is None else opts.gn_rounds
+    for r in range(rounds):
         _balance(grids, states)
         x, y, w, who, where = _pool(grids, states)
         needs_gn = any(_simulated(g) for g in grids)
-        late = r > 0 and r >= opts.rounds - opts.gn_rounds
+        late = r > 0 and r >= rounds - gn_rounds
         gn = (grids, states, residual, systems) if opts.gauss_newton and needs_gn and late and spec.lattice else None
         model, committee, residual = _fit_model(x, y, w, spec, opts, committee, gn)
         mlp = committee.members[0]
         lut = LUT3D.bake(model.apply, spec.lattice or 33)
         sigma = noise_sigma(y - lut.apply(x), w)
-        if r == opts.rounds - 1:
+        if r == rounds - 1:
             break
         for s in states:
             s.precision = 1.0 / sigma**2
@@ -355,7 +386,7 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
     messages = _messages(grids, states, dropped, disagreement, coverage)
     return PhotoFit(model, [s.vignette for s in states], [s.edits for s in states], dropped, list(disagreement),
                     coverage, [_describe(g, u) for g, u in zip(grids, used)], messages, sigma,
-                    time.perf_counter() - t0, [_facts(g, u) for g, u in zip(grids, used)])
+                    time.perf_counter() - t0, [_facts(g, u) for g, u in zip(grids, used)], rounds)
 
 
 def _simulated(g: PairGrid) -> bool:

@@ -17,7 +17,7 @@ from lutlearn.images import write_image
 from lutlearn.learn import register
 from lutlearn.learn.metrics import delta_e2000
 from lutlearn.learn.photofit import fit_photo_pairs, is_chart_pair
-from lutlearn.learn.robust_fit import FitOptions
+from lutlearn.learn.robust_fit import FitOptions, rounds_for
 from tests.photos import real_look, save8, small_photo
 
 
@@ -121,6 +121,14 @@ def test_the_lattice_prior_is_centred_on_the_committee_of_networks(kodim05, velv
         FitOptions(networks=0)
 
 
+def test_small_grids_get_more_rounds():
+    """Rounds cost about in proportion to the grids' pixels and converge slowest on a small export:
+    6 rounds for a 768x512 grid (or four), 7 at 0.6 of that size, 10 at half size and below."""
+    assert [rounds_for(p) for p in (4 * 768 * 512, 768 * 512, 461 * 307, 384 * 256, 1)] == [6, 6, 7, 10, 10]
+    with pytest.raises(ValueError, match="rounds"):
+        FitOptions(rounds=0)
+
+
 @pytest.mark.slow  # the CLI's end-to-end test fits the same pair in the default run
 @pytest.mark.parametrize("trainer", ["lm", "lbfgs"])
 def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia, trainer):
@@ -204,4 +212,5 @@ def test_a_reframed_half_size_jpeg_export_learns_the_look(tmp_path, velvia):
         fit = fit_photo_pairs([(before, after)])
     facts = fit.pair_facts[0]
     assert facts["grid"] == "after" and facts["scale"] == pytest.approx(0.5 / 0.97, rel=2e-3)
+    assert fit.rounds == rounds_for(facts["pixels_grid"]) == 10
     assert held_out_delta_e(fit.model, velvia) < 1.2
