@@ -51,8 +51,9 @@ class FitOptions:
     """Settings of :func:`fit_grids` (defaults are the product's).
 
     Attributes:
-        rounds: fit / re-estimate rounds (the first fits the raw after colours); None: by the size
-            of the pairs' grids (:func:`rounds_for`): 6, and up to 10 for a small export.
+        rounds: fit / re-estimate rounds (the first fits the raw after colours); None: by the pixels
+            of the pairs' grids (:func:`rounds_for`): 6 for a 768x512 grid or more, up to 10 for
+            smaller ones (a half-size export of that photo).
         gn_rounds: how many of the last rounds solve the lattice by Gauss-Newton under the
             linear export model (when some pair has a codec or a resampled frame); None: every
             round after the first.
@@ -119,7 +120,8 @@ class FitOptions:
 
 # Rounds of a fit (:func:`rounds_for`): each costs about in proportion to the pixels of the pairs' grids,
 # and the rounds converge slowest where those are few: a small export, whose every stored chroma sample
-# averages 4x4 or more before pixels. Such fits get more rounds, within the same work.
+# averages 4x4 or more before pixels. Such fits get more rounds and still take less time than a
+# full-size export's 6.
 MIN_ROUNDS, MAX_ROUNDS = 6, 10
 ROUND_PIXELS = 1_000_000
 
@@ -131,8 +133,8 @@ def rounds_for(pixels: int) -> int:
     A 768x512 pair exported at full size, or four of them, gets 6; the same photo exported at half
     size (98k pixels), 10; at 0.6 size, 7. Measured on ``scripts/eval_pairs.py`` (half-size JPEG
     row, Velvia / Portra / Kodachrome, 3 seeds): 6 rounds 0.41 / 0.74 / 0.50 ΔE, 10 rounds
-    0.39 / 0.67 / 0.45, for about 1 s more (a full-size pair's rounds cost 2-3 times as much, and
-    it is already closest to the 5 s target).
+    0.39 / 0.67 / 0.45, for 0.8 s more (4.1 s; a full-size pair's rounds cost 2-3 times as much,
+    and its 6 already take 4.7 s at 0.95 size).
 
     >>> rounds_for(768 * 512), rounds_for(384 * 256), rounds_for(461 * 307)
     (6, 10, 7)
@@ -252,7 +254,7 @@ def _fit_model(x, y, w, spec: MLPSpec, opts: FitOptions, committee=None, gn=None
                    init_params=None if first else committee.members[k].params)[0]
 
     # The members are independent and numpy releases the GIL in their products: side by side on two
-    # threads (one BLAS thread each) they take 0.6 of the time, with the same results.
+    # threads (one BLAS thread each) they give the same results sooner (a 0.95-size pair: 4.1 -> 3.8 s).
     with ThreadPoolExecutor(max_workers=min(size, solver_threads())) as pool:
         members = list(pool.map(member, range(size)))
     committee, mlp = _Committee(members), members[0]
