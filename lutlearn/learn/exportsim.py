@@ -105,9 +105,16 @@ class PairGrid:
 
     def simulate_export(self, lut, vignette: robust.Vignette, kernel: str | None = None) -> np.ndarray:
         """The after image the export would make from ``lut`` (a LUT3D) and ``vignette``, on the grid."""
+        return self._export(self._graded(lut, vignette), kernel)
+
+    def _graded(self, lut, vignette: robust.Vignette) -> np.ndarray:
+        """The before image graded by ``lut`` and ``vignette`` (what the export resamples)."""
         graded = lut.apply(self.before)
         if vignette.a or vignette.b:
             graded = _vignetted(graded, vignette, self.rho_before)
+        return graded
+
+    def _export(self, graded: np.ndarray, kernel: str | None = None) -> np.ndarray:
         frame = _sharpened(self.export_frame(graded, kernel), *self.sharpen)
         if self.codec:
             frame = self.codec.roundtrip(frame)
@@ -115,30 +122,39 @@ class PairGrid:
             return frame
         return register.warp_to_common_grid(self.before, frame, self.registration).after
 
-    def distortion(self, lut, vignette: robust.Vignette) -> np.ndarray:
-        """float32 (H, W, 3): simulated export minus the look applied directly on the grid."""
-        direct = lut.apply(self.x)
+    def distortion(self, lut, vignette: robust.Vignette, *, direct: np.ndarray | None = None,
+                   simulated: np.ndarray | None = None) -> np.ndarray:
+        """float32 (H, W, 3): simulated export minus the look applied directly on the grid.
+
+        ``direct`` (``lut`` on the grid's colours, without the vignette) and ``simulated`` (this
+        export of ``lut`` and ``vignette``), when the caller has them already, are not computed again.
+        """
+        direct = lut.apply(self.x) if direct is None else direct
         if vignette.a or vignette.b:
             direct = _vignetted(direct, vignette, self.rho)
-        return self.simulate_export(lut, vignette) - direct
+        return (self.simulate_export(lut, vignette) if simulated is None else simulated) - direct
 
-    def choose_kernel(self, lut, vignette: robust.Vignette) -> dict:
+    def choose_kernel(self, lut, vignette: robust.Vignette, candidates=None, exports: dict | None = None) -> dict:
         """Pick the resampling filter whose simulated export is closest to the after image.
 
         Editors resample with different filters (box, bilinear, bicubic, Lanczos);
         at edges they give different colours. The current look estimate is pushed
-        through each candidate and the one with the lowest RMS difference to the
-        after image (over valid pixels) is kept in ``self.kernel``.
+        through each candidate (default: all of :data:`KERNELS`) and the one with the
+        lowest RMS difference to the after image (over valid pixels) is kept in
+        ``self.kernel``. ``exports``, a dict, receives each candidate's simulated export.
 
         Returns:
             {kernel: RMS in 8-bit codes}; empty for an identity registration.
         """
         if self.registration.is_identity:
             return {}
-        rms = {}
-        for k in KERNELS:
-            diff = (self.simulate_export(lut, vignette, k) - self.after)[self.valid]
+        rms, graded = {}, self._graded(lut, vignette)
+        for k in KERNELS if candidates is None else candidates:
+            frame = self._export(graded, k)
+            diff = (frame - self.after)[self.valid]
             rms[k] = float(255.0 * np.sqrt(np.mean(diff * diff)))
+            if exports is not None:
+                exports[k] = frame
         self.kernel = min(rms, key=rms.get)
         return rms
 
