@@ -137,7 +137,7 @@ def rounds_for(pixels: int) -> int:
     size (98k pixels), 10; at 0.6 size, 7. Measured on ``scripts/eval_pairs.py`` (half-size JPEG
     row, Velvia / Portra / Kodachrome, 3 seeds): 6 rounds 0.41 / 0.74 / 0.50 ΔE, 10 rounds
     0.39 / 0.67 / 0.45, for 0.8 s more (4.1 s; a full-size pair's rounds cost 2-3 times as much,
-    and its 6 already take 4.7 s at 0.95 size).
+    and its 6 take 4.3 s at 0.95 size).
 
     >>> rounds_for(768 * 512), rounds_for(384 * 256), rounds_for(461 * 307)
     (6, 10, 7)
