@@ -258,8 +258,12 @@ def _fit_model(x, y, w, spec: MLPSpec, opts: FitOptions, committee=None, gn=None
 
     # The members are independent and numpy releases the GIL in their products: side by side on two
     # threads (one BLAS thread each) they give the same results sooner (a 0.95-size pair: 4.1 -> 3.8 s).
-    with ThreadPoolExecutor(max_workers=min(size, solver_threads())) as pool:
-        members = list(pool.map(member, range(size)))
+    # One network (L-BFGS, for a large one) runs here: an interrupt then does not wait for it in a pool.
+    if size == 1:
+        members = [member(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(size, solver_threads())) as pool:
+            members = list(pool.map(member, range(size)))
     committee, mlp = _Committee(members), members[0]
     if not spec.lattice:
         return mlp, committee, None
