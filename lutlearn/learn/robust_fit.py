@@ -124,6 +124,13 @@ class FitOptions:
 # full-size export's 6.
 MIN_ROUNDS, MAX_ROUNDS = 6, 10
 ROUND_PIXELS = 1_000_000
+# The pixel noise level's floor (sRGB units): an 8-bit after image carries at least its rounding, 0.29
+# codes RMS. A clean pair's residual is about that small, and the noise level sets how far the lattice
+# follows its pixels: the old floor of 1 code held a clean Portra pair at 0.32 ΔE, this one lets it reach
+# 0.29 (scripts/eval_pairs.py, clean and re-framed rows, Velvia / Portra / Kodachrome: 0.19 / 0.32 / 0.22
+# -> 0.18 / 0.29 / 0.21 and 0.19 / 0.33 / 0.23 -> 0.19 / 0.29 / 0.22). JPEG and resized exports, whose
+# noise is above 1 code, are not changed.
+NOISE_FLOOR = 0.5 / 255
 # The export's resampling filter is chosen after the first round and checked again after the second among
 # those whose RMS came within this factor of the best (:func:`_update_pair`).
 KERNEL_RECHECK = 1.25
@@ -373,7 +380,7 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
         model, committee, residual = _fit_model(x, y, w, spec, opts, committee, gn)
         mlp = committee.members[0]
         lut = LUT3D.bake(model.apply, spec.lattice or 33)
-        sigma = noise_sigma(y - lut.apply(x), w)
+        sigma = noise_sigma(y - lut.apply(x), w, floor=NOISE_FLOOR)
         if r == rounds - 1:
             break
         for s in states:
