@@ -123,7 +123,8 @@ def test_a_straightened_export_is_simulated_in_its_two_steps(velvia):
 
 def test_a_straightened_export_learns_the_look(tmp_path, velvia):
     """kodim19 straightened 1° (bilinear) and re-exported bicubic: 1.14 ΔE on held-out photos when simulated
-    in one step, 0.29 when the two steps are found."""
+    in one step, 0.29 when the two steps are found. After the second round a Lanczos re-export still looked
+    as close (0.38 ΔE with it); the filters are checked once more after the fourth."""
     import cv2
 
     photo = small_photo("kodim19")
