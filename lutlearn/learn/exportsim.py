@@ -184,6 +184,9 @@ def _vignetted(rgb: np.ndarray, v: robust.Vignette, rho: np.ndarray) -> np.ndarr
 
 
 KERNELS = ("area", "bilinear", "bicubic", "lanczos")
+# Border added around the before image when it is resampled: the frame may reach a little beyond it
+# (registration error), and its edge pixels are repeated there.
+PAD = 8
 # How an editor may have rotated a straightened photo before cropping or resizing it (:func:`_straightened`):
 # bilinear; bicubic (Keys a = -0.5: Pillow, and most editors' "bicubic"); the sharper cubic (a = -0.75) of
 # OpenCV; Lanczos (OpenCV's 8x8).
@@ -200,12 +203,45 @@ def kernels_for(reg: register.Registration) -> tuple[str, ...]:
     if not _rotated(reg):
         return KERNELS
     one_step = ("area", "bilinear", "bicubic") if reg.scale >= 1.0 else ("area",)
+    if not _straightens(reg):
+        return one_step
     return one_step + tuple(f"{r} then {k}" for r in ROTATIONS for k in KERNELS[1:])
 
 
 def _rotated(reg: register.Registration) -> bool:
     inv = np.linalg.inv(np.vstack([reg.matrix, [0, 0, 1]]))  # after coords -> before coords
     return abs(inv[0, 1]) + abs(inv[1, 0]) > 1e-3
+
+
+def _straightens(reg: register.Registration) -> bool:
+    """Whether the export can be two steps, a rotation of the before image on its own canvas and then a crop
+    or resize: the after frame lies within the rotated canvas (with its border of :data:`PAD` pixels).
+    A photo turned by 90°, say, does not."""
+    theta, _, to_after = _rotation_split(reg.matrix, reg.before_size)
+    if abs(theta) > math.pi / 4:
+        return False
+    inv = np.linalg.inv(to_after)[:2]
+    (wa, ha), (wb, hb) = reg.after_size, reg.before_size
+    x0, y0 = inv @ [-0.5, -0.5, 1.0]
+    x1, y1 = inv @ [wa - 0.5, ha - 0.5, 1.0]
+    return min(x0, y0) + 0.5 >= -PAD and x1 + 0.5 <= wb + PAD and y1 + 0.5 <= hb + PAD
+
+
+def _rotation_split(matrix: np.ndarray, before_size: tuple[int, int]):
+    """A registration as a rotation about the before image's centre, then the rest.
+
+    Returns:
+        (the angle in radians, (3, 3) before -> rotated coordinates, (3, 3) rotated -> after
+        coordinates). The rest is axis-aligned up to a shear (none for a similarity).
+    """
+    a = matrix[:, :2]
+    theta = math.atan2(a[1, 0] - a[0, 1], a[0, 0] + a[1, 1])  # the rotation nearest the linear part
+    c, s = math.cos(theta), math.sin(theta)
+    wb, hb = before_size
+    centre = np.array([(wb - 1) / 2, (hb - 1) / 2])  # pixel centres at integers
+    rot = np.array([[c, -s], [s, c]])
+    to_rotated = np.vstack([np.hstack([rot, (centre - rot @ centre)[:, None]]), [0, 0, 1]])
+    return theta, to_rotated, np.vstack([matrix, [0, 0, 1]]) @ np.linalg.inv(to_rotated)
 
 
 def choose_sharpening(grid: PairGrid, lut, vignette: robust.Vignette, min_gain: float = 0.03) -> dict:
@@ -266,21 +302,22 @@ def resample_frame(img: np.ndarray, reg: register.Registration, kernel: str, are
                                           borderMode=cv2.BORDER_REPLICATE), 0.0, 1.0)
         return register.warp_to_common_grid(img, np.zeros((ha, wa, 3), np.float32), reg).before
     method = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}[kernel]
-    pad = 8  # the frame may reach a little beyond the before image (registration error): replicate its edges
+    if rotation:  # the crop box is taken from the rotated image
+        inv = np.linalg.inv(_rotation_split(reg.matrix, reg.before_size)[2])[:2]
+    (x0, y0), (x1, y1) = inv @ [-0.5, -0.5, 1.0], inv @ [wa - 0.5, ha - 0.5, 1.0]
+    hb, wb = img.shape[:2]  # the border reaches as far as the after frame does (a mat around the photo, say)
+    beyond = 0.0 if one_step else max(-x0, -y0, x1 + 1.0 - wb, y1 + 1.0 - hb) - 0.5
+    pad = PAD + max(0, math.ceil(beyond))
+    padded = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
     if rotation:
         cache = {} if straightened is None else straightened
-        if rotation not in cache:
-            cache[rotation] = _straightened(np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge"),
-                                            reg.matrix, pad, rotation)
-        padded, inv = cache[rotation]
-    else:
-        padded = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+        if (rotation, pad) not in cache:
+            cache[rotation, pad] = _straightened(padded, reg.matrix, pad, rotation)
+        padded = cache[rotation, pad]
     if one_step:  # an enlarged rotated frame in one resampling: Pillow's affine transform
         (a, b, c), (d, e, f) = inv  # its data maps output to input coordinates with pixel edges at integers
         data = (a, b, c + 0.5 - 0.5 * (a + b) + pad, d, e, f + 0.5 - 0.5 * (d + e) + pad)
         return np.clip(_per_channel(padded, lambda ch: ch.transform((wa, ha), Image.AFFINE, data, method)), 0.0, 1.0)
-    x0, y0 = inv @ [-0.5, -0.5, 1.0]
-    x1, y1 = inv @ [wa - 0.5, ha - 0.5, 1.0]
     box = (x0 + 0.5 + pad, y0 + 0.5 + pad, x1 + 0.5 + pad, y1 + 0.5 + pad)
     return np.clip(_per_channel(padded, lambda ch: ch.resize((wa, ha), method, box=box)), 0.0, 1.0)
 
@@ -293,7 +330,7 @@ def _per_channel(img: np.ndarray, op) -> np.ndarray:
     return np.stack([np.asarray(c, np.float32) for c in chans], axis=-1)
 
 
-def _straightened(padded: np.ndarray, matrix: np.ndarray, pad: int, rotation: str):
+def _straightened(padded: np.ndarray, matrix: np.ndarray, pad: int, rotation: str) -> np.ndarray:
     """The first of two export steps of a straightened photo: a rotation about the centre.
 
     An editor that straightens a photo rotates it at its own size, then crops and resizes
@@ -304,35 +341,25 @@ def _straightened(padded: np.ndarray, matrix: np.ndarray, pad: int, rotation: st
 
     Args:
         padded: float32 (Hb + 2 pad, Wb + 2 pad, 3) the before image with ``pad`` pixels of border.
-        matrix: (2, 3) before -> after coordinates.
+        matrix: (2, 3) before -> after coordinates (:func:`_rotation_split` takes the rotation out of it).
         rotation: one of :data:`ROTATIONS`.
 
     Returns:
-        (the rotated image, same shape; (2, 3) after -> rotated-image coordinates without the
-        pad). The second map is what is left of the registration: axis-aligned up to a shear,
-        which the caller's crop box leaves out.
+        The rotated image, the same shape as ``padded``.
     """
     import cv2
 
-    a = matrix[:, :2]
-    theta = math.atan2(a[1, 0] - a[0, 1], a[0, 0] + a[1, 1])  # the rotation nearest the linear part
-    c, s = math.cos(theta), math.sin(theta)
     h, w = padded.shape[:2]
-    centre = np.array([(w - 1) / 2 - pad, (h - 1) / 2 - pad])  # the before image's centre (pixel centres)
-    rot = np.array([[c, -s], [s, c]])
-    to_rotated = np.vstack([np.hstack([rot, (centre - rot @ centre)[:, None]]), [0, 0, 1]])
-    rest = np.vstack([matrix, [0, 0, 1]]) @ np.linalg.inv(to_rotated)  # rotated -> after
+    theta, to_rotated, _ = _rotation_split(matrix, (w - 2 * pad, h - 2 * pad))
     if rotation == "bicubic":  # Keys a = -0.5 (OpenCV's cubic is a = -0.75)
         from PIL import Image
 
         # Pillow turns counter-clockwise on screen for a positive angle; theta turns +x toward +y (down).
-        rotated = _per_channel(padded, lambda ch: ch.rotate(-math.degrees(theta), Image.BICUBIC))
-    else:
-        flags = {"bilinear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}[rotation]
-        shifted = to_rotated.copy()
-        shifted[:2, 2] += pad - rot @ [pad, pad]  # the same rotation in padded coordinates
-        rotated = cv2.warpAffine(padded, shifted[:2], (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
-    return rotated, np.linalg.inv(rest)[:2]
+        return _per_channel(padded, lambda ch: ch.rotate(-math.degrees(theta), Image.BICUBIC))
+    flags = {"bilinear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}[rotation]
+    shifted = to_rotated.copy()
+    shifted[:2, 2] += pad - to_rotated[:2, :2] @ [pad, pad]  # the same rotation in padded coordinates
+    return cv2.warpAffine(padded, shifted[:2], (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
 
 
 def read_working(path, max_pixels: int):

@@ -135,6 +135,34 @@ def test_a_straightened_export_learns_the_look(tmp_path, velvia):
     assert held_out_delta_e(fit.model, velvia) < 0.6
 
 
+def test_an_export_that_reaches_beyond_the_photo_is_simulated(tmp_path, velvia):
+    """A photo set in a white mat and exported smaller: the after frame reaches 30 px beyond the before image,
+    which the simulated export's border must cover (Pillow refused the crop box: 'box offset can't be
+    negative'). The mat is outside the photo, so it is left out of the fit. 0.82 ΔE, against 0.32 without
+    the mat: the registration is 0.2 px off at the far edges (a whole frame snaps to the exact resize)."""
+    photo = small_photo("kodim05")
+    matted = np.pad(velvia.apply(photo), ((20, 20), (30, 30), (0, 0)), constant_values=1.0)
+    h, w = matted.shape[:2]
+    after = lanczos(matted, (round(0.8 * w), round(0.8 * h)))
+    fit = fit_photo_pairs([(save8(photo, tmp_path / "b.png"), save8(after, tmp_path / "a.jpg", quality=90))])
+    assert min(fit.pair_facts[0]["outside_lrtb"]) < -0.05  # the after frame shows more than the photo
+    assert held_out_delta_e(fit.model, velvia) < 1.2
+
+
+def test_a_photo_turned_by_a_right_angle_is_resampled_in_one_step(tmp_path, velvia):
+    """Turned by 90°, the after frame does not fit in the before image's own rotated canvas: no two-step
+    candidates (they asked Pillow for a crop box outside the image)."""
+    from lutlearn.learn.exportsim import kernels_for
+
+    photo = small_photo("kodim05")
+    after = np.ascontiguousarray(np.rot90(velvia.apply(photo)))
+    reg = register.register(photo, after)
+    assert abs(reg.rotation_deg) == pytest.approx(90, abs=0.1)
+    assert all(" then " not in k for k in kernels_for(reg))
+    fit = fit_photo_pairs([(save8(photo, tmp_path / "b.png"), save8(after, tmp_path / "a.png"))])
+    assert held_out_delta_e(fit.model, velvia) < 0.6
+
+
 def test_an_aligned_pair_is_left_as_it_is(kodim05, velvia):
     reg = register.register(kodim05, velvia.apply(kodim05))
     assert reg.is_identity and "no transform" in reg.describe()
