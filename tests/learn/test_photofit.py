@@ -138,15 +138,16 @@ def test_a_straightened_export_learns_the_look(tmp_path, velvia):
 def test_an_export_that_reaches_beyond_the_photo_is_simulated(tmp_path, velvia):
     """A photo set in a white mat and exported smaller: the after frame reaches 30 px beyond the before image,
     which the simulated export's border must cover (Pillow refused the crop box: 'box offset can't be
-    negative'). The mat is outside the photo, so it is left out of the fit. 0.82 ΔE, against 0.32 without
-    the mat: the registration is 0.2 px off at the far edges (a whole frame snaps to the exact resize)."""
+    negative'). The mat is outside the photo, so it is left out of the fit, and out of the registration's
+    ECC: mixed into the photo's edge pixels, it pulled the frame 0.2 px toward it (0.82 ΔE; 0.30 now, 0.32
+    without the mat)."""
     photo = small_photo("kodim05")
     matted = np.pad(velvia.apply(photo), ((20, 20), (30, 30), (0, 0)), constant_values=1.0)
     h, w = matted.shape[:2]
     after = lanczos(matted, (round(0.8 * w), round(0.8 * h)))
     fit = fit_photo_pairs([(save8(photo, tmp_path / "b.png"), save8(after, tmp_path / "a.jpg", quality=90))])
     assert min(fit.pair_facts[0]["outside_lrtb"]) < -0.05  # the after frame shows more than the photo
-    assert held_out_delta_e(fit.model, velvia) < 1.2
+    assert held_out_delta_e(fit.model, velvia) < 0.5
 
 
 def test_a_photo_turned_by_a_right_angle_is_resampled_in_one_step(tmp_path, velvia):
