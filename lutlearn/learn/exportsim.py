@@ -209,8 +209,9 @@ def kernels_for(reg: register.Registration) -> tuple[str, ...]:
 
 
 def _rotated(reg: register.Registration) -> bool:
+    """Whether the frame is turned (by a small angle, or by 180°: axis-aligned, but not a crop box)."""
     inv = np.linalg.inv(np.vstack([reg.matrix, [0, 0, 1]]))  # after coords -> before coords
-    return abs(inv[0, 1]) + abs(inv[1, 0]) > 1e-3
+    return abs(inv[0, 1]) + abs(inv[1, 0]) > 1e-3 or min(inv[0, 0], inv[1, 1]) < 0
 
 
 def _straightens(reg: register.Registration) -> bool:

@@ -150,15 +150,17 @@ def test_an_export_that_reaches_beyond_the_photo_is_simulated(tmp_path, velvia):
     assert held_out_delta_e(fit.model, velvia) < 0.5
 
 
-def test_a_photo_turned_by_a_right_angle_is_resampled_in_one_step(tmp_path, velvia):
+@pytest.mark.parametrize("turns", [1, 2])
+def test_a_photo_turned_by_a_right_angle_is_resampled_in_one_step(tmp_path, velvia, turns):
     """Turned by 90°, the after frame does not fit in the before image's own rotated canvas: no two-step
-    candidates (they asked Pillow for a crop box outside the image)."""
+    candidates (they asked Pillow for a crop box outside the image). Turned by 180°, the frame is
+    axis-aligned but flipped, and was resampled as a crop box (Pillow: 'box can't be empty')."""
     from lutlearn.learn.exportsim import kernels_for
 
     photo = small_photo("kodim05")
-    after = np.ascontiguousarray(np.rot90(velvia.apply(photo)))
+    after = np.ascontiguousarray(np.rot90(velvia.apply(photo), turns))
     reg = register.register(photo, after)
-    assert abs(reg.rotation_deg) == pytest.approx(90, abs=0.1)
+    assert abs(reg.rotation_deg) == pytest.approx(90 * turns, abs=0.1)
     assert all(" then " not in k for k in kernels_for(reg))
     fit = fit_photo_pairs([(save8(photo, tmp_path / "b.png"), save8(after, tmp_path / "a.png"))])
     assert held_out_delta_e(fit.model, velvia) < 0.6
