@@ -216,16 +216,9 @@ def _rotated(reg: register.Registration) -> bool:
 
 def _straightens(reg: register.Registration) -> bool:
     """Whether the export can be two steps, a rotation of the before image on its own canvas and then a crop
-    or resize: the after frame lies within the rotated canvas (with its border of :data:`PAD` pixels).
-    A photo turned by 90°, say, does not."""
-    theta, _, to_after = _rotation_split(reg.matrix, reg.before_size)
-    if abs(theta) > math.pi / 4:
-        return False
-    inv = np.linalg.inv(to_after)[:2]
-    (wa, ha), (wb, hb) = reg.after_size, reg.before_size
-    x0, y0 = inv @ [-0.5, -0.5, 1.0]
-    x1, y1 = inv @ [wa - 0.5, ha - 0.5, 1.0]
-    return min(x0, y0) + 0.5 >= -PAD and x1 + 0.5 <= wb + PAD and y1 + 0.5 <= hb + PAD
+    or resize: a turn by up to 45° (a photo turned by 90° or 180° is not straightened, and one step
+    turns it exactly)."""
+    return abs(_rotation_split(reg.matrix, reg.before_size)[0]) <= math.pi / 4
 
 
 def _rotation_split(matrix: np.ndarray, before_size: tuple[int, int]):
