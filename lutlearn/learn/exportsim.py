@@ -153,16 +153,17 @@ class PairGrid:
         """
         if self.registration.is_identity:
             return {}
-        rms, graded, straightened = {}, self._graded(lut, vignette), {}
+        rms, graded, straightened, best = {}, self._graded(lut, vignette), {}, None
         for k in kernels_for(self.registration) if candidates is None else candidates:
             frame = self._export(graded, k, straightened)
             diff = (frame - self.after)[self.valid]
             rms[k] = float(255.0 * np.sqrt(np.mean(diff * diff)))
-            if rms[k] < rms.get(self.kernel, np.inf) or len(rms) == 1:
-                self.kernel = k
+            if best is None or rms[k] < rms[best]:
+                best = k
                 if exports is not None:  # only the best is kept: a rotated frame has up to 15 candidates
                     exports.clear()
                     exports[k] = frame
+        self.kernel = best
         return rms
 
 
@@ -302,12 +303,13 @@ def resample_frame(img: np.ndarray, reg: register.Registration, kernel: str, are
     hb, wb = img.shape[:2]  # the border reaches as far as the after frame does (a mat around the photo, say)
     beyond = 0.0 if one_step else max(-x0, -y0, x1 + 1.0 - wb, y1 + 1.0 - hb) - 0.5
     pad = PAD + max(0, math.ceil(beyond))
-    padded = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
-    if rotation:
-        cache = {} if straightened is None else straightened
-        if (rotation, pad) not in cache:
-            cache[rotation, pad] = _straightened(padded, reg.matrix, pad, rotation)
+    cache = {} if straightened is None else straightened
+    if rotation and (rotation, pad) in cache:
         padded = cache[rotation, pad]
+    else:
+        padded = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+        if rotation:
+            padded = cache[rotation, pad] = _straightened(padded, reg.matrix, pad, rotation)
     if one_step:  # an enlarged rotated frame in one resampling: Pillow's affine transform
         (a, b, c), (d, e, f) = inv  # its data maps output to input coordinates with pixel edges at integers
         data = (a, b, c + 0.5 - 0.5 * (a + b) + pad, d, e, f + 0.5 - 0.5 * (d + e) + pad)
