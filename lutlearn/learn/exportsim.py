@@ -116,7 +116,7 @@ class PairGrid:
         """The before image graded by ``lut`` and ``vignette`` (what the export resamples)."""
         graded = lut.apply(self.before)
         if vignette.a or vignette.b:
-            graded = _vignetted(graded, vignette, self.rho_before)
+            graded = vignette.apply(graded, self.rho_before)
         return graded
 
     def _export(self, graded: np.ndarray, kernel: str | None = None, straightened: dict | None = None) -> np.ndarray:
@@ -136,7 +136,7 @@ class PairGrid:
         """
         direct = lut.apply(self.x) if direct is None else direct
         if vignette.a or vignette.b:
-            direct = _vignetted(direct, vignette, self.rho)
+            direct = vignette.apply(direct, self.rho)
         return (self.simulate_export(lut, vignette) if simulated is None else simulated) - direct
 
     def choose_kernel(self, lut, vignette: robust.Vignette, candidates=None, exports: dict | None = None) -> dict:
@@ -177,11 +177,6 @@ def _sharpened(rgb: np.ndarray, amount: float, radius: float) -> np.ndarray:
 
 
 SHARPENING = ((0.3, 1.0), (0.6, 1.0), (1.0, 1.0), (0.5, 0.5), (1.0, 0.5), (0.5, 2.0), (1.0, 2.0))
-
-
-def _vignetted(rgb: np.ndarray, v: robust.Vignette, rho: np.ndarray) -> np.ndarray:
-    lin = robust.srgb_to_linear(rgb) * v.gain(rho)[..., None]
-    return robust.linear_to_srgb(lin)
 
 
 KERNELS = ("area", "bilinear", "bicubic", "lanczos")

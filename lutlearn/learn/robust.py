@@ -9,6 +9,8 @@ spatially coherent). This module separates them:
 - :func:`bin_by_colour` aggregates pixels by before-colour, so zero-mean noise
   averages out before any model sees it;
 - :func:`huber_weights` turns residuals into IRLS weights that discount outliers;
+- :func:`clipped_mean` is what zero-mean noise averages to once the file clips it
+  at black and white (grain on a dark colour does not average to that colour);
 - :func:`fit_vignette` estimates a smooth radial gain in linear light jointly
   with the look, by *fixed effects*: residual log-luminance is compared only
   between pixels of the same before-colour, so a colour that happens to sit in
@@ -27,6 +29,7 @@ __all__ = [
     "LocalEdit",
     "Vignette",
     "bin_by_colour",
+    "clipped_mean",
     "find_local_edits",
     "fit_vignette",
     "huber_weights",
@@ -114,6 +117,27 @@ def huber_weights(r: np.ndarray, scale: float, k: float = 2.0) -> np.ndarray:
     return np.where(a <= c, 1.0, c / np.maximum(a, 1e-12)).astype(np.float32)
 
 
+def clipped_mean(mu: np.ndarray, sigma: float) -> np.ndarray:
+    """The mean of ``clip(mu + sigma * Z, 0, 1)`` for standard normal Z: what Gaussian noise of standard
+    deviation ``sigma`` (grain, sensor noise) added to ``mu`` averages to in a file that clips at black and
+    white.
+
+    Away from 0 and 1 it is ``mu``; near them it is pulled inward, by up to ``0.4 * sigma`` at the bounds
+    (the noise's clipped half is lost), so the mean of a grainy pair's dark colours sits above the look's.
+
+    >>> clipped_mean(np.array([0.5, 0.0, 1.0]), 0.03).round(4).tolist()
+    [0.5, 0.012, 0.988]
+    """
+    from scipy.special import ndtr
+
+    mu = np.asarray(mu, np.float64)
+    if sigma <= 0:
+        return mu.copy()
+    lo, hi = -mu / sigma, (1.0 - mu) / sigma
+    pdf_lo, pdf_hi = np.exp(-0.5 * lo * lo), np.exp(-0.5 * hi * hi)
+    return (mu * (ndtr(hi) - ndtr(lo)) + sigma * (pdf_lo - pdf_hi) / np.sqrt(2.0 * np.pi) + ndtr(-hi))
+
+
 def srgb_to_linear(v: np.ndarray) -> np.ndarray:
     v = np.clip(v, 0.0, 1.0)
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
@@ -143,6 +167,10 @@ class Vignette:
     def corner_ev(self) -> float:
         """Exposure change in the corners, in EV (stops)."""
         return float((self.a + self.b) / np.log(2.0))
+
+    def apply(self, rgb: np.ndarray, rho: np.ndarray) -> np.ndarray:
+        """sRGB (..., 3) darkened by the vignette at radii ``rho`` (...), in linear light."""
+        return linear_to_srgb(srgb_to_linear(rgb) * self.gain(rho)[..., None])
 
     def remove(self, rgb: np.ndarray, rho: np.ndarray) -> np.ndarray:
         """Undo the vignette on sRGB colours (P, 3) at radii ``rho`` (P,)."""

@@ -318,3 +318,24 @@ def test_a_reframed_half_size_jpeg_export_learns_the_look(tmp_path, velvia):
     assert facts["grid"] == "after" and facts["scale"] == pytest.approx(0.5 / 0.97, rel=2e-3)
     assert fit.rounds == rounds_for(facts["pixels_grid"]) == 10
     assert held_out_delta_e(fit.model, velvia) < 1.2
+
+
+def test_grain_clipped_at_black_does_not_lift_the_blacks(tmp_path, monkeypatch, kodim05, velvia):
+    """Grain of 3% on a PNG: where the look is near black, the file holds the noise's clipped mean (up to 3
+    codes above the look); the fit takes that into account."""
+    import lutlearn.learn.robust_fit as robust_fit
+
+    graded = velvia.apply(kodim05)
+    grain = np.random.default_rng(0).normal(0, 0.03, kodim05.shape).astype(np.float32)
+    before, after = save8(kodim05, tmp_path / "b.png"), save8(graded + grain, tmp_path / "a.png")
+    dark = graded < 0.03  # each channel where the look is within 8 codes of black
+
+    def lift():
+        fit = fit_photo_pairs([(before, after)])
+        pred = fit.model.apply(kodim05.reshape(-1, 3)).reshape(kodim05.shape)
+        return float(255 * (pred - graded)[dark].mean())
+
+    assert dark.mean() > 0.05
+    assert lift() < 1.3
+    monkeypatch.setattr(robust_fit, "CLIP_FROM_ROUND", 10**6)  # the noise taken as if it were not clipped
+    assert lift() > 1.5
