@@ -115,7 +115,7 @@ class PairGrid:
     def _graded(self, lut, vignette: robust.Vignette) -> np.ndarray:
         """The before image graded by ``lut`` and ``vignette`` (what the export resamples)."""
         graded = lut.apply(self.before)
-        if vignette.a or vignette.b:
+        if not vignette.flat:
             graded = vignette.apply(graded, self.rho_before)
         return graded
 
@@ -135,7 +135,7 @@ class PairGrid:
         export of ``lut`` and ``vignette``), when the caller has them already, are not computed again.
         """
         direct = lut.apply(self.x) if direct is None else direct
-        if vignette.a or vignette.b:
+        if not vignette.flat:
             direct = vignette.apply(direct, self.rho)
         return (self.simulate_export(lut, vignette) if simulated is None else simulated) - direct
 

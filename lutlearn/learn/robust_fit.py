@@ -331,7 +331,7 @@ class _State:
 def _targets(g: PairGrid, s: _State) -> np.ndarray:
     """float32 (H, W, 3): after − simulated distortion, vignette divided out."""
     y = g.after if s.distortion is None else g.after - s.distortion
-    if s.vignette.a or s.vignette.b:
+    if not s.vignette.flat:
         y = s.vignette.remove(y.reshape(-1, 3), g.rho.reshape(-1)).reshape(y.shape)
     return y
 
@@ -475,7 +475,7 @@ def _add_clipping(g: PairGrid, s: _State, pred: np.ndarray) -> None:
     if g.codec is not None or sigma2 <= 0:
         s.distortion = own
         return
-    simulated = pred if not (s.vignette.a or s.vignette.b) else s.vignette.apply(pred, g.rho)
+    simulated = pred if s.vignette.flat else s.vignette.apply(pred, g.rho)
     if own is not None:
         simulated = simulated + own
     sigma = float(np.sqrt(sigma2))

@@ -339,3 +339,21 @@ def test_grain_clipped_at_black_does_not_lift_the_blacks(tmp_path, monkeypatch, 
     assert lift() < 1.3
     monkeypatch.setattr(robust_fit, "CLIP_FROM_ROUND", 10**6)  # the noise taken as if it were not clipped
     assert lift() > 1.5
+
+
+@pytest.mark.parametrize("power", [2.0, 3.0])
+def test_a_vignette_is_estimated_in_its_shape(power, kodim05, velvia):
+    """A -1.2 EV vignette whose fall-off goes as ρ² or ρ³ (held back to the edges): the fitted gain follows
+    it across the frame, not only in the corners."""
+    from lutlearn.learn import robust
+
+    h, w = kodim05.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    rho = (np.hypot(xx + 0.5 - w / 2, yy + 0.5 - h / 2) / np.hypot(w / 2, h / 2)).astype(np.float32)
+    pred = velvia.apply(kodim05)
+    after = to_srgb(to_linear(pred) * (2.0 ** (-1.2 * rho**power))[..., None])
+    fit = robust.fit_vignette(pred.reshape(-1, 3), after.reshape(-1, 3), rho.reshape(-1),
+                              robust.colour_keys(kodim05.reshape(-1, 3), 5))
+    radii = np.linspace(0.2, 1.0, 9)
+    error_ev = np.log2(fit.gain(radii)) - (-1.2 * radii**power)
+    assert np.abs(error_ev).max() < 0.02
