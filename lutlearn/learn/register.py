@@ -26,7 +26,9 @@ pixel that shows the same point of the scene, to a small fraction of a pixel.
    make the simulated export of a sharp photo differ from the file by
    several codes at every edge. A transform within IDENTITY_TOL (after
    pixels) of that exact map at every corner is replaced by it, as a same-size
-   transform that close to identity is by the identity.
+   transform that close to identity is by the identity. A same-size pair that
+   a shift alone aligns as well as the affine transform does is that shift:
+   on a smooth picture the affine one drifts.
 5. **Borders.** Pixels whose source point falls outside (or within a few pixels
    of the edge of) the other frame are left out (``PairOnGrid.valid``). Edges and
    texture are *not* masked: what resampling and compression do to them is
@@ -224,7 +226,8 @@ def _ecc(a: np.ndarray, b: np.ndarray, init: np.ndarray) -> tuple[np.ndarray, fl
     return _ecc_same_scale(a, b, init)
 
 
-def _ecc_same_scale(a: np.ndarray, b: np.ndarray, init: np.ndarray, motion: int | None = None) -> tuple[np.ndarray, float]:
+def _ecc_same_scale(a: np.ndarray, b: np.ndarray, init: np.ndarray,
+                    motion: int | None = None) -> tuple[np.ndarray, float]:
     """:func:`_ecc` on two pictures of about the same scale.
 
     ``b`` is compared only where ``a``'s frame, less ECC_MARGIN pixels, falls by ``init``. An export that
