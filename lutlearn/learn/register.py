@@ -308,9 +308,8 @@ def register(before: np.ndarray, after: np.ndarray, names=("before", "after")) -
         raise RegistrationError(
             f"{names[1]} does not show the same picture as {names[0]} ({inliers} of {matches} feature matches "
             f"agree, {why}); pair each photo with its own export")
-    full = np.linalg.inv(to_b) @ _h(best) @ to_a
-    reg = Registration(full[:2], matches, inliers if m is not None and len(candidates) > 1 else 0, best_cc,
-                       (before.shape[1], before.shape[0]), (after.shape[1], after.shape[0]))
+    reg = Registration(_full_size(best, to_a, to_b), matches, inliers if m is not None and len(candidates) > 1 else 0,
+                       best_cc, (before.shape[1], before.shape[0]), (after.shape[1], after.shape[0]))
     resize = whole_frame_resize(reg.before_size, reg.after_size)
     if _corner_shift(reg.matrix, resize, before.shape) < IDENTITY_TOL:  # in after pixels: the map's output
         return dataclasses.replace(reg, matrix=resize)
@@ -334,6 +333,11 @@ def _corner_shift(m: np.ndarray, init: np.ndarray, shape) -> float:
     return float(np.abs(corners @ (np.asarray(m, np.float64) - init).T).max())
 
 
+def _full_size(m: np.ndarray, to_a: np.ndarray, to_b: np.ndarray) -> np.ndarray:
+    """(2, 3) the before -> after map of the full images, from ``m`` between their analysis pictures."""
+    return (np.linalg.inv(to_b) @ _h(m) @ to_a)[:2]
+
+
 def _same_frame(pa, pb, to_a, to_b, before, after) -> Registration | None:
     """The Registration of same-size pictures that align without moving (the identity) or by a shift alone
     (ECC), else None."""
@@ -344,7 +348,7 @@ def _same_frame(pa, pb, to_a, to_b, before, after) -> Registration | None:
     if cc < 0.9:
         return None
     sizes = (before.shape[1], before.shape[0]), (after.shape[1], after.shape[0])
-    reg = Registration((np.linalg.inv(to_b) @ _h(refined) @ to_a)[:2], 0, 0, cc, *sizes)
+    reg = Registration(_full_size(refined, to_a, to_b), 0, 0, cc, *sizes)
     if reg.is_identity:
         return dataclasses.replace(reg, matrix=ident)
     # Smooth pictures leave the affine ECC free to drift (kodim23's defocused background: frame corners 0.2-0.6
@@ -353,7 +357,7 @@ def _same_frame(pa, pb, to_a, to_b, before, after) -> Registration | None:
     shifted, cc_shift = _ecc_same_scale(pa, pb, ident, cv2.MOTION_TRANSLATION)
     if cc - cc_shift >= AFFINE_GAIN:
         return None
-    reg = Registration((np.linalg.inv(to_b) @ _h(shifted) @ to_a)[:2], 0, 0, cc_shift, *sizes)
+    reg = Registration(_full_size(shifted, to_a, to_b), 0, 0, cc_shift, *sizes)
     return dataclasses.replace(reg, matrix=ident) if reg.is_identity else reg
 
 

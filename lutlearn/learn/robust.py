@@ -148,14 +148,15 @@ def linear_to_srgb(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(v, 1 / 2.4) - 0.055).astype(np.float32)
 
 
-# A vignette is given its third, shaping term (:class:`Vignette`) only when the two-term fit finds one of at
-# least this many EV in the corners: without one, the extra freedom only fits the look's misfit (JPEG and
-# half-size rows of scripts/eval_pairs.py 0.01-0.02 ΔE worse), and those fits stay as they were. Measured
-# with eval_pairs' damage, -1.2 EV at the corners going as ρ³ (learnt from kodim05, scored on the other
-# photos): vignette alone, Velvia / Portra / Classic Chrome / teal-orange 0.269 / 0.350 / 0.271 / 0.426 ->
-# 0.196 / 0.286 / 0.134 / 0.344 ΔE (their clean pairs: 0.184 / 0.286 / 0.10 / 0.317); with 3% colour grain
-# as well 0.418 / 0.592 / 0.416 / 0.822 -> 0.363 / 0.556 / 0.321 / 0.775. A ρ² vignette: unchanged.
-SHAPED_VIGNETTE_EV = 0.05
+# A vignette of less than this many EV in the corners is reported as none (:meth:`Vignette.describe`), and only
+# a larger one is given its third, shaping term (:func:`fit_vignette`): without one, the extra freedom only fits
+# the look's misfit (JPEG and half-size rows of scripts/eval_pairs.py 0.01-0.02 ΔE worse), and those fits stay
+# as they were. Measured with eval_pairs' damage, -1.2 EV at the corners going as ρ³ (learnt from kodim05,
+# scored on the other photos): vignette alone, Velvia / Portra / Classic Chrome / teal-orange
+# 0.269 / 0.350 / 0.271 / 0.426 -> 0.196 / 0.286 / 0.134 / 0.344 ΔE (their clean pairs: 0.184 / 0.286 /
+# 0.10 / 0.317); with 3% colour grain as well 0.418 / 0.592 / 0.416 / 0.822 -> 0.363 / 0.556 / 0.321 /
+# 0.775. A ρ² vignette: unchanged.
+VIGNETTE_SEEN_EV = 0.05
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,8 +199,8 @@ class Vignette:
         return linear_to_srgb(srgb_to_linear(rgb) / self.gain(rho)[:, None])
 
     def describe(self) -> str:
-        if abs(self.corner_ev) < 0.05:
-            return "no vignette (|corner| < 0.05 EV)"
+        if abs(self.corner_ev) < VIGNETTE_SEEN_EV:
+            return f"no vignette (|corner| < {VIGNETTE_SEEN_EV:g} EV)"
         half = self.gain(np.array([0.5]))[0]
         return (f"vignette {self.corner_ev:+.2f} EV in the corners ({np.log2(half):+.2f} EV half-way), "
                 "removed before fitting and left out of the LUT")
@@ -253,10 +254,10 @@ def fit_vignette(pred: np.ndarray, after: np.ndarray, rho: np.ndarray, groups: n
     feats = np.stack([r2, r2 * r2, r2**3], axis=1)
     base_w = (pred[ok] @ LUMA).astype(np.float64) ** 2 * (1.0 if weights is None else weights[ok])
     _, g = np.unique(groups[ok], return_inverse=True)  # once: the groups do not change between iterations
-    coef = _radial_fit(feats[:, :2], z, g, base_w, iterations)
-    if abs(coef.sum()) / np.log(2.0) >= SHAPED_VIGNETTE_EV:  # a vignette to shape: the third term too
-        coef = _radial_fit(feats, z, g, base_w, iterations)
-    return Vignette(*(float(v) for v in coef))
+    vignette = Vignette(*(float(v) for v in _radial_fit(feats[:, :2], z, g, base_w, iterations)))
+    if abs(vignette.corner_ev) >= VIGNETTE_SEEN_EV:  # a vignette to shape: the third term too
+        vignette = Vignette(*(float(v) for v in _radial_fit(feats, z, g, base_w, iterations)))
+    return vignette
 
 
 def _radial_fit(feats: np.ndarray, z: np.ndarray, groups: np.ndarray, base_w: np.ndarray,

@@ -37,6 +37,12 @@ def to_srgb(v):
     return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055).astype(np.float32)
 
 
+def centre_radius(h: int, w: int) -> np.ndarray:
+    """(h, w): each pixel's distance from the frame's centre over the half-diagonal (1 in the corners)."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    return np.hypot(xx + 0.5 - w / 2, yy + 0.5 - h / 2) / np.hypot(w / 2, h / 2)
+
+
 def held_out_delta_e(model, look, name: str = "kodim01") -> float:
     x = small_photo(name).reshape(-1, 3)
     return float(delta_e2000(model.bake(33).apply(x), look.apply(x)).mean())
@@ -248,8 +254,7 @@ def test_a_clean_pair_learns_the_look(tmp_path, kodim05, velvia, trainer):
 @pytest.mark.slow
 def test_a_vignette_is_estimated_and_left_out_of_the_lut(tmp_path, kodim05, velvia):
     h, w = kodim05.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    rho = np.hypot(xx + 0.5 - w / 2, yy + 0.5 - h / 2) / np.hypot(w / 2, h / 2)
+    rho = centre_radius(h, w)
     graded = velvia.apply(kodim05)
     vignetted = to_srgb(to_linear(graded) * (2.0 ** (-0.6 * rho**2))[..., None])
     grain = np.random.default_rng(0).normal(0, 0.02, (h, w, 1)).astype(np.float32)
@@ -347,9 +352,7 @@ def test_a_vignette_is_estimated_in_its_shape(power, kodim05, velvia):
     it across the frame, not only in the corners."""
     from lutlearn.learn import robust
 
-    h, w = kodim05.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    rho = (np.hypot(xx + 0.5 - w / 2, yy + 0.5 - h / 2) / np.hypot(w / 2, h / 2)).astype(np.float32)
+    rho = centre_radius(*kodim05.shape[:2])
     pred = velvia.apply(kodim05)
     after = to_srgb(to_linear(pred) * (2.0 ** (-1.2 * rho**power))[..., None])
     fit = robust.fit_vignette(pred.reshape(-1, 3), after.reshape(-1, 3), rho.reshape(-1),
