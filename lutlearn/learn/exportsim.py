@@ -206,7 +206,7 @@ def kernels_for(reg: register.Registration) -> tuple[str, ...]:
 
 def _rotated(reg: register.Registration) -> bool:
     """Whether the frame is turned (by a small angle, or by 180°: axis-aligned, but not a crop box)."""
-    inv = np.linalg.inv(np.vstack([reg.matrix, [0, 0, 1]]))  # after coords -> before coords
+    inv = reg.after_to_before
     return abs(inv[0, 1]) + abs(inv[1, 0]) > 1e-3 or min(inv[0, 0], inv[1, 1]) < 0
 
 
@@ -279,7 +279,7 @@ def resample_frame(img: np.ndarray, reg: register.Registration, kernel: str, are
     from PIL import Image
 
     wa, ha = reg.after_size
-    inv = np.linalg.inv(np.vstack([reg.matrix, [0, 0, 1]]))[:2]  # after coords -> before coords
+    inv = reg.after_to_before
     rotation, _, kernel = kernel.rpartition(" then ")
     one_step = _rotated(reg) and not rotation
     if kernel == "area" or (one_step and (kernel == "lanczos" or reg.scale < 1.0)):
@@ -427,8 +427,7 @@ def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after"
     if pair.grid == "after" and abs(reg.matrix[0, 1]) + abs(reg.matrix[1, 0]) < 1e-3 * reg.scale:
         from lutlearn.learn.forward import area_operator
 
-        inv = np.linalg.inv(np.vstack([reg.matrix, [0, 0, 1]]))[:2]
-        area_op = area_operator(inv, pair.valid.shape, before.shape[:2])
+        area_op = area_operator(reg.after_to_before, pair.valid.shape, before.shape[:2])
         x = (area_op @ before.reshape(-1, 3)).astype(np.float32).reshape(pair.before.shape)
     return PairGrid(name, before, x, pair.after, pair.valid, rho, rho_before, reg, pair.grid,
                     codec, reg.after_size, note, area_op=area_op)

@@ -116,9 +116,14 @@ class Registration:
         moved = corners @ self.matrix.T - corners[:, :2]
         return bool(np.abs(moved).max() < IDENTITY_TOL)
 
+    @property
+    def after_to_before(self) -> np.ndarray:
+        """(2, 3) the inverse map: after coordinates -> before coordinates."""
+        return _invert(self.matrix)
+
     def crop_fraction(self) -> tuple[float, float, float, float]:
         """Share of the before frame outside the after frame: (left, top, right, bottom)."""
-        inv = _invert(self.matrix)
+        inv = self.after_to_before
         wa, ha = self.after_size
         wb, hb = self.before_size
         corners = np.array([[-0.5, -0.5, 1], [wa - 0.5, ha - 0.5, 1]], np.float64) @ inv.T
@@ -429,7 +434,7 @@ def warp_to_common_grid(before: np.ndarray, after: np.ndarray, reg: Registration
         warped = _warp(after, reg.matrix, (wb, hb))
         valid = _inside(reg.matrix, (wb, hb), (wa, ha), margin)
         return PairOnGrid(before, warped, valid, "before", reg.matrix)
-    inv = _invert(reg.matrix)  # the before image is denser: sample it on the after grid
+    inv = reg.after_to_before  # the before image is denser: sample it on the after grid
     warped = _warp(before, inv, (wa, ha))
     valid = _inside(inv, (wa, ha), (wb, hb), margin * reg.scale)
     return PairOnGrid(warped, after, valid, "after", np.array([[1.0, 0, 0], [0, 1.0, 0]]))
