@@ -158,6 +158,12 @@ def rounds_for(pixels: int) -> int:
     0.39 / 0.67 / 0.45, for 0.8 s more (4.1 s; a full-size pair's rounds cost 2-3 times as much,
     and its 6 take 4.3 s at 0.95 size).
 
+    The rounds have not converged at 10: 16 rounds, with the mean of the last 4 rounds' tables,
+    reach 0.35 / 0.60 / 0.46 on the half-size row (0.38 / 0.64 / 0.46 now; Portra with seeds 1
+    and 2: 0.62, 0.62) and 0.27 / 0.45 / 0.33 on the full-size JPEG row (0.29 / 0.49 / 0.35 at 6
+    rounds). They cost 1.5-2 s more at half size and 4-5 s more at full size, past the 5 s a
+    768x512 pair may take, so they are not the default.
+
     >>> rounds_for(768 * 512), rounds_for(384 * 256), rounds_for(461 * 307)
     (6, 10, 7)
     """
