@@ -40,6 +40,7 @@ __all__ = [
     "radius_map",
     "read_working",
     "resample_frame",
+    "right_angle_turns",
 ]
 
 
@@ -75,7 +76,9 @@ class PairGrid:
         grid: "before" or "after".
         codec: the after file's :class:`JpegCodec`, or None (PNG/TIFF, or downsampled to work).
         after_size: (W, H) of the after image at working resolution.
-        scale_note: how the images were brought to working resolution.
+        scale_note: how the images were brought to working resolution (and turned, see ``turns``).
+        turns: quarter turns counter-clockwise by which the before image was turned to the after
+            image's orientation (:func:`make_pair_grid`); ``before`` is the turned image.
     """
 
     name: str
@@ -93,6 +96,7 @@ class PairGrid:
     kernel: str = "area"
     sharpen: tuple = (0.0, 1.0)  # output sharpening (amount, radius px) of the export, found by choose_sharpening
     area_op: object | None = None  # sparse exact area resampling before -> grid (shrunk, axis-aligned)
+    turns: int = 0
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -416,6 +420,16 @@ def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after"
     if fa > 1.0:
         codec = None
     reg = register.register(before, after, names)
+    turns = right_angle_turns(reg)
+    if turns:  # a turned photo (a camera JPEG stored sideways, say): turn the before image exactly
+        turned = np.ascontiguousarray(np.rot90(before, turns))
+        again = register.register(turned, after, names)
+        if right_angle_turns(again) == 0 and abs(again.rotation_deg) < abs(reg.rotation_deg):
+            before, reg = turned, again
+            what = {1: "90° counter-clockwise", 2: "180°", 3: "90° clockwise"}[turns]
+            note = "; ".join(filter(None, [f"before image turned {what} to the after image's orientation", note]))
+        else:
+            turns = 0
     pair = register.warp_to_common_grid(before, after, reg)
     if pair.grid == "before":
         rho = radius_map(pair.valid.shape, reg.matrix, reg.after_size)
@@ -430,4 +444,25 @@ def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after"
         area_op = area_operator(reg.after_to_before, pair.valid.shape, before.shape[:2])
         x = (area_op @ before.reshape(-1, 3)).astype(np.float32).reshape(pair.before.shape)
     return PairGrid(name, before, x, pair.after, pair.valid, rho, rho_before, reg, pair.grid,
-                    codec, reg.after_size, note, area_op=area_op)
+                    codec, reg.after_size, note, area_op=area_op, turns=turns)
+
+
+# How far from a right angle a registration's rotation may be for the before image to be turned by that
+# right angle first (:func:`right_angle_turns`); what is left is registered as a straightened photo.
+TURN_TOLERANCE_DEG = 10.0
+
+
+def right_angle_turns(reg: register.Registration) -> int:
+    """Quarter turns (0-3) counter-clockwise that bring the before image to the after image's orientation.
+
+    A photo shown upright through its EXIF orientation tag but stored sideways (most cameras' JPEGs of
+    portrait shots), or exported turned, registers as a rotation of about 90°, 180° or 270°.
+    Resampled through that rotation, the simulated export is an approximation; turned exactly
+    (``np.rot90``), the before image meets the after image's own pixel grid and JPEG blocks. 0 when the
+    rotation is within :data:`TURN_TOLERANCE_DEG` of none, or of no turn at all.
+    """
+    quarters = reg.rotation_deg / 90.0
+    nearest = round(quarters)
+    if nearest % 4 == 0 or abs(quarters - nearest) * 90.0 > TURN_TOLERANCE_DEG:
+        return 0
+    return int(-nearest % 4)

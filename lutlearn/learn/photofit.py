@@ -7,7 +7,8 @@ The pipeline, per pair then pooled:
 2. register the after image to the before image (:mod:`lutlearn.learn.register`:
    grade-invariant features + RANSAC, ECC refinement; one clear error for two different
    photos) and bring the pair onto the coarser of the two grids
-   (:func:`lutlearn.learn.exportsim.make_pair_grid`);
+   (:func:`lutlearn.learn.exportsim.make_pair_grid`; a photo stored turned by a right angle is
+   met by turning the before image exactly, :func:`lutlearn.learn.exportsim.right_angle_turns`);
 3. rounds of a robust fit (:func:`lutlearn.learn.robust_fit.fit_grids`): simulated export,
    Huber weights, vignette, local edits, a pair edited differently;
 4. coverage of the cube and the extrapolated colour regions (:mod:`lutlearn.learn.coverage`).

@@ -225,7 +225,8 @@ def _facts(g: PairGrid, used: int) -> dict:
             "outside_lrtb": [round(float(v), 4) for v in reg.crop_fraction()], "correlation": round(reg.correlation, 4),
             "grid": g.grid, "pixels_used": used, "pixels_grid": int(g.valid.size),
             "pixels_outside": int(g.valid.size - g.valid.sum()), "codec": g.codec.describe() if g.codec else None,
-            "resampling": None if reg.is_identity else g.kernel, "sharpening": list(g.sharpen) if g.sharpen[0] > 0 else None}
+            "resampling": None if reg.is_identity else g.kernel, "sharpening": list(g.sharpen) if g.sharpen[0] > 0 else None,
+            "before_turned_deg": 90 * g.turns}
 
 
 def _describe(g: PairGrid, used: int) -> str:
