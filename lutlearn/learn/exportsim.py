@@ -102,6 +102,17 @@ class PairGrid:
     def shape(self) -> tuple[int, int]:
         return self.valid.shape
 
+    @property
+    def colour_sample_px(self) -> float:
+        """Before pixels (per side, at working resolution) behind each colour sample the after file stores.
+
+        The after pixel's footprint (1 / the registration's scale), times 2 per side where a simulated
+        JPEG stores chroma for 2x2 pixels (4:2:0; 4:2:2 halves one side only: its geometric mean, √2).
+        A half-size 4:2:0 export: 4.
+        """
+        chroma = {1: math.sqrt(2.0), 2: 2.0}.get(self.codec.subsampling, 1.0) if self.codec else 1.0
+        return chroma / max(self.registration.scale, 1e-9)
+
     def export_frame(self, graded: np.ndarray, kernel: str | None = None,
                      straightened: dict | None = None) -> np.ndarray:
         """Resample an image on the before grid into the after frame, as the editor's export would.

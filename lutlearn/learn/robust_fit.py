@@ -143,6 +143,13 @@ NOISE_FLOOR = 0.5 / 255
 # export simulation leaves (8-bit rounding, a resampled frame's).
 CLIP_FROM_ROUND = 1
 CLIP_MODELLED = 2.0 / 255
+# An after file whose stored colour samples each cover this many before pixels per side or more
+# (:attr:`PairGrid.colour_sample_px`) holds the colours of fine detail only mixed with their neighbours': the
+# pair's line says so, and how to export it better. Measured on scripts/eval_pairs.py's looks (Velvia / Portra /
+# Kodachrome, learnt from kodim05): a half-size q80 4:2:0 JPEG (4 px) 0.38 / 0.64 / 0.46 ΔE, q80 4:4:4 at the
+# same size 0.29 / 0.48 / 0.35, a full-size q80 4:2:0 JPEG (2 px) 0.29 / 0.49 / 0.35, the clean pair 0.18 / 0.29 /
+# 0.21; a 0.6-size q85 4:2:0 JPEG (3.3 px) about twice the clean pair's error as well.
+FINE_DETAIL_PX = 3.0
 # The export's resampling filter is chosen after the first round, and checked again after later rounds among
 # those whose RMS came within a factor of the best the last time: {round: factor} (:func:`_update_pair`).
 KERNEL_RECHECKS = {1: 1.25, 3: 1.1}
@@ -226,7 +233,7 @@ def _facts(g: PairGrid, used: int) -> dict:
             "grid": g.grid, "pixels_used": used, "pixels_grid": int(g.valid.size),
             "pixels_outside": int(g.valid.size - g.valid.sum()), "codec": g.codec.describe() if g.codec else None,
             "resampling": None if reg.is_identity else g.kernel, "sharpening": list(g.sharpen) if g.sharpen[0] > 0 else None,
-            "before_turned_deg": 90 * g.turns}
+            "before_turned_deg": 90 * g.turns, "colour_sample_px": round(g.colour_sample_px, 2)}
 
 
 def _describe(g: PairGrid, used: int) -> str:
@@ -236,6 +243,12 @@ def _describe(g: PairGrid, used: int) -> str:
     if g.sharpen[0] > 0:
         codec += f"; output sharpening found (unsharp mask {g.sharpen[0]:.0%}, radius {g.sharpen[1]:g} px), simulated"
     note = f"; {g.scale_note}" if g.scale_note else ""
+    if g.colour_sample_px >= FINE_DETAIL_PX:
+        chroma = " or with 4:4:4 chroma" if g.codec and g.codec.subsampling > 0 else ""
+        side = round(g.colour_sample_px)
+        note += (f"; each colour sample the after file stores covers about {side}x{side} before pixels, so colours "
+                 f"seen only in fine detail are estimated, not measured: exported at full size{chroma}, the same "
+                 "photo teaches the look more exactly")
     total, valid = g.valid.size, int(g.valid.sum())
     return (f"{g.name}: {g.registration.describe()}; fitted {used} of {total} pixels on the {g.grid} grid "
             f"({total - valid} outside the frames left out){codec}{note}")

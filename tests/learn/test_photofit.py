@@ -224,6 +224,25 @@ def test_right_angle_turns(rotation, turns):
     assert right_angle_turns(reg) == turns
 
 
+@pytest.mark.parametrize("scale, subsampling, side", [(0.5, 2, 4), (0.5, 0, None), (1.0, 2, None), (0.3, 0, 3)])
+def test_an_export_too_small_for_fine_detail_says_so(tmp_path, kodim05, velvia, scale, subsampling, side):
+    """Each colour sample of a half-size 4:2:0 JPEG mixes 4x4 before pixels: the pair's line says that fine
+    detail's colours are estimated, and how to export better. A half-size 4:4:4 or a full-size 4:2:0 JPEG
+    (2x2 pixels) is not flagged."""
+    h, w = kodim05.shape[:2]
+    after = lanczos(velvia.apply(kodim05), (round(w * scale), round(h * scale)))
+    Image.fromarray(np.rint(np.clip(after, 0, 1) * 255).astype(np.uint8)).save(
+        tmp_path / "a.jpg", quality=90, subsampling=subsampling)
+    fit = fit_photo_pairs([(save8(kodim05, tmp_path / "b.png"), tmp_path / "a.jpg")], opts=FitOptions(rounds=1))
+    footprint = (2 if subsampling == 2 else 1) / fit.pair_facts[0]["scale"]
+    assert fit.pair_facts[0]["colour_sample_px"] == pytest.approx(footprint, abs=0.01)
+    flagged = "colours seen only in fine detail are estimated" in fit.pairs[0]
+    assert flagged == (side is not None)
+    if side:
+        assert f"covers about {side}x{side} before pixels" in fit.pairs[0]
+        assert ("or with 4:4:4 chroma" in fit.pairs[0]) == (subsampling > 0)
+
+
 def test_an_aligned_pair_is_left_as_it_is(kodim05, velvia):
     reg = register.register(kodim05, velvia.apply(kodim05))
     assert reg.is_identity and "no transform" in reg.describe()
