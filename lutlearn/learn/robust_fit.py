@@ -256,7 +256,24 @@ def _describe(g: PairGrid, used: int) -> str:
 
 @dataclasses.dataclass
 class _Committee:
-    """Base networks fitted to the same targets from different starts (:attr:`FitOptions.networks`)."""
+    """Base networks fitted to the same targets from different starts (:attr:`FitOptions.networks`).
+
+    Their mean decides the colours a small or 4:2:0 export leaves open. On ``scripts/eval_pairs.py``'s
+    half-size row (Velvia / Portra / Kodachrome, 0.38 / 0.64 / 0.46 ΔE) it is the chroma of this centre
+    that matters: with the true look's chroma as the centre's (an experiment) the fit reaches
+    0.27 / 0.47 / 0.32, with the true look's luma 0.37 / 0.64 / 0.48. Measured and not adopted:
+
+    - 4 or 6 networks (3 seeds): Portra 0.63 / 0.63 against 0.64, the JPEG row no better, 6 cost 0.6 s;
+    - other networks: 3-16-3 0.37 / 0.77 / 0.45, 3-64-3 0.47 / 0.65 / 0.58, 3-16-16-3 0.40 / 0.63 / 0.51
+      (JPEG row Velvia 0.80);
+    - the centre's chroma smoothed over the lattice (a Gaussian of 1 node: 0.46 / 0.70 / 0.51) or sharpened
+      (0.40 / 0.67 / 0.50);
+    - each network's output layer refitted in Cb and Cr through the export's chroma operator, each round:
+      0.39 / 0.64 / 0.48 (the networks already fit the file's chroma to its noise);
+    - networks fitted on the before image's own pixels (targets: the model there plus the residual spread
+      back through the resampling): 0.39 / 0.65 / 0.47;
+    - first-round targets from local affine (guided) upsampling of the after image: 0.40 / 0.66 / 0.45.
+    """
 
     members: list
 
