@@ -315,12 +315,13 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     out = np.empty((n**3, 3))
     stop = threading.Event()  # an error or an interrupt: the workers do not begin another step
 
-    def prepare(key, design, w):
+    def prepare(key, design, w, blurred):
         if kept[key][3] is None:
             gram = data_gram(design, w)
             kept[key] = (*kept[key][:3], (gram, multilevel_parts(gram, n)))
         gram, parts = kept[key][3]
-        normal = normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r, gram=gram)
+        # a blurred system is solved on its operator (_solve_blurred): its normal matrix is never needed
+        normal = None if blurred else normal_matrix(design, w, n, sigma=sigma, tau_s=tau_s, tau_r=tau_r, gram=gram)
         precond = preconditioner_from_parts([(1.0 / sigma**2, parts), (1.0, prior_parts(n, tau_s, tau_r))], n)
         return normal, precond
 
@@ -330,7 +331,7 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
             return
         design, w, target, _ = channels[c]
         if blurs[c] is not None:  # rows seen through a JPEG decoder's chroma blur
-            out[:, c] = _solve_blurred(normal, design, blurs[c], target, w, n, sigma=sigma, tau_s=tau_s,
+            out[:, c] = _solve_blurred(design, blurs[c], target, w, n, sigma=sigma, tau_s=tau_s,
                                        tau_r=tau_r, x0=cur[:, c], rtol=rtol, precond=precond)
         else:
             out[:, c] = solve_normal(normal, design, target, w, sigma=sigma, x0=cur[:, c], rtol=rtol, precond=precond)
@@ -341,9 +342,9 @@ def gauss_newton_lattice(designs, residuals, weights, tables, n, *, sigma, tau_s
     pool = ThreadPoolExecutor(max_workers=workers or solver_threads())
     try:
         prepared = {}
-        for design, w, _, key in channels:
+        for (design, w, _, key), blur in zip(channels, blurs):
             if key not in prepared:
-                prepared[key] = pool.submit(prepare, key, design, w)
+                prepared[key] = pool.submit(prepare, key, design, w, blur is not None)
         for f in [pool.submit(solve, c, prepared[channels[c][3]]) for c in range(3)]:
             f.result()
     except BaseException:
@@ -365,13 +366,13 @@ def _decoder_blur(designs, blurs):
                          format="csr")
 
 
-def _solve_blurred(normal, design, blur, target, w, n, *, sigma, tau_s, tau_r, x0, rtol, precond):
+def _solve_blurred(design, blur, target, w, n, *, sigma, tau_s, tau_r, x0, rtol, precond):
     """Least squares of ``blur @ design`` against ``target`` (+ the priors), by CG on the operator.
 
     ``blur @ design`` has ~9x the non-zeros of ``design`` (each decoded block mixes 9 stored
     samples), so its normal matrix is never formed: the operator applies the design, the blur,
-    the weights and their transposes in turn (transposes as views, no copies), and the
-    unblurred system's normal matrix (``normal``) serves only as the preconditioner's.
+    the weights and their transposes in turn (transposes as views, no copies); the preconditioner
+    (``precond``) is the unblurred system's.
     """
     from scipy.sparse.linalg import LinearOperator, cg
 
@@ -383,5 +384,5 @@ def _solve_blurred(normal, design, blur, target, w, n, *, sigma, tau_s, tau_r, x
     def weighed(v):
         return design.T @ (blur.T @ (ws * v))
 
-    op = LinearOperator(normal.shape, matvec=lambda x: weighed(blur @ (design @ x)) + prior @ x, dtype=np.float64)
+    op = LinearOperator((n**3, n**3), matvec=lambda x: weighed(blur @ (design @ x)) + prior @ x, dtype=np.float64)
     return cg(op, weighed(target), x0=x0, M=precond, rtol=rtol, maxiter=2000)[0]
