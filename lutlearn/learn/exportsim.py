@@ -79,6 +79,8 @@ class PairGrid:
         scale_note: how the images were brought to working resolution (and turned, see ``turns``).
         turns: quarter turns counter-clockwise by which the before image was turned to the after
             image's orientation (:func:`make_pair_grid`); ``before`` is the turned image.
+        mirrored: whether the before image was mirrored left to right (before any turn) to match the
+            after image (:func:`make_pair_grid`); ``before`` is the mirrored image.
     """
 
     name: str
@@ -97,6 +99,7 @@ class PairGrid:
     sharpen: tuple = (0.0, 1.0)  # output sharpening (amount, radius px) of the export, found by choose_sharpening
     area_op: object | None = None  # sparse exact area resampling before -> grid (shrunk, axis-aligned)
     turns: int = 0
+    mirrored: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -421,8 +424,12 @@ def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after"
             codec is then not simulated (downsampling averages its noise away).
         factors: how much each image was already downsampled when read (:func:`read_working`).
 
+    An after image that only registers mirrored (an export flipped in the editor, a front camera's
+    mirrored JPEG, a JPEG whose EXIF orientation mirrors its stored pixels) is met by mirroring the
+    before image left to right exactly: a flip top to bottom is that and a half turn.
+
     Raises:
-        register.RegistrationError: the two images are not the same photo.
+        register.RegistrationError: the two images are not the same photo, mirrored or not.
     """
     before, fb = _working(before, max_pixels)
     after, fa = _working(after, max_pixels)
@@ -430,7 +437,17 @@ def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after"
     note = "" if fb == fa == 1.0 else f"worked at 1/{max(fb, fa):.1f} of the input size"
     if fa > 1.0:
         codec = None
-    reg = register.register(before, after, names)
+    mirrored = False
+    try:
+        reg = register.register(before, after, names)
+    except register.RegistrationError as err:  # the same photo mirrored? (tried only once it is not as it is)
+        flipped = np.ascontiguousarray(before[:, ::-1])
+        try:
+            reg = register.register(flipped, after, names)
+        except register.RegistrationError:
+            raise err from None
+        before, mirrored = flipped, True
+        note = "; ".join(filter(None, ["before image mirrored left to right to match the after image", note]))
     turns = right_angle_turns(reg)
     if turns:  # a turned photo (a camera JPEG stored sideways, say): turn the before image exactly
         turned = np.ascontiguousarray(np.rot90(before, turns))
@@ -455,7 +472,7 @@ def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after"
         area_op = area_operator(reg.after_to_before, pair.valid.shape, before.shape[:2])
         x = (area_op @ before.reshape(-1, 3)).astype(np.float32).reshape(pair.before.shape)
     return PairGrid(name, before, x, pair.after, pair.valid, rho, rho_before, reg, pair.grid,
-                    codec, reg.after_size, note, area_op=area_op, turns=turns)
+                    codec, reg.after_size, note, area_op=area_op, turns=turns, mirrored=mirrored)
 
 
 # How far from a right angle a registration's rotation may be for the before image to be turned by that

@@ -233,7 +233,8 @@ def _facts(g: PairGrid, used: int) -> dict:
             "grid": g.grid, "pixels_used": used, "pixels_grid": int(g.valid.size),
             "pixels_outside": int(g.valid.size - g.valid.sum()), "codec": g.codec.describe() if g.codec else None,
             "resampling": None if reg.is_identity else g.kernel, "sharpening": list(g.sharpen) if g.sharpen[0] > 0 else None,
-            "before_turned_deg": 90 * g.turns, "colour_sample_px": round(g.colour_sample_px, 2)}
+            "before_turned_deg": 90 * g.turns, "before_mirrored": g.mirrored,
+            "colour_sample_px": round(g.colour_sample_px, 2)}
 
 
 def _describe(g: PairGrid, used: int) -> str:

@@ -199,6 +199,33 @@ def test_a_jpeg_stored_sideways_is_met_by_turning_the_before_image(tmp_path, kod
     assert held_out_delta_e(fit.model, velvia) < 0.5
 
 
+@pytest.mark.parametrize("stored, turned", [("flipped left-right", 0), ("flipped top-bottom", 180),
+                                            ("transposed, EXIF orientation 5", None)])
+def test_a_mirrored_export_is_met_by_mirroring_the_before_image(tmp_path, kodim05, velvia, stored, turned):
+    """An export flipped in the editor, or a JPEG whose EXIF orientation mirrors its stored pixels: the
+    before image is mirrored left to right exactly (and turned where the rest is a turn), not refused."""
+    codes = np.rint(np.clip(velvia.apply(kodim05), 0, 1) * 255).astype(np.uint8)
+    if stored.startswith("transposed"):
+        exif = Image.Exif()
+        exif[0x0112] = 5
+        after = tmp_path / "a.jpg"
+        Image.fromarray(np.ascontiguousarray(codes.transpose(1, 0, 2))).save(after, quality=90, exif=exif.tobytes())
+    else:
+        after = save8((codes[:, ::-1] if "left" in stored else codes[::-1]) / 255.0, tmp_path / "a.png")
+    fit = fit_photo_pairs([(save8(kodim05, tmp_path / "before.png"), after)])
+    facts = fit.pair_facts[0]
+    assert facts["before_mirrored"] and facts["identity"] and facts["resampling"] is None
+    assert facts["before_turned_deg"] in ((90, 270) if turned is None else (turned,))
+    assert "before image mirrored left to right to match the after image" in fit.report()
+    assert held_out_delta_e(fit.model, velvia) < 0.5
+
+
+def test_a_photo_as_it_is_is_not_mirrored(tmp_path, kodim05, velvia):
+    fit = fit_photo_pairs([(save8(kodim05, tmp_path / "b.png"), save8(velvia.apply(kodim05), tmp_path / "a.png"))],
+                          opts=FitOptions(rounds=1))
+    assert not fit.pair_facts[0]["before_mirrored"] and "mirrored" not in fit.report()
+
+
 @pytest.mark.slow
 def test_a_sideways_jpeg_learns_the_look_as_well_as_an_upright_one(tmp_path, velvia):
     """At full size (768 px), learnt from kodim05 stored sideways (JPEG q80), Velvia comes out as from the
