@@ -451,7 +451,10 @@ def make_pair_grid(before: np.ndarray, after: np.ndarray, *, name: str = "after"
     turns = right_angle_turns(reg)
     if turns:  # a turned photo (a camera JPEG stored sideways, say): turn the before image exactly
         turned = np.ascontiguousarray(np.rot90(before, turns))
-        again = register.register(turned, after, names)
+        try:
+            again = register.register(turned, after, names)
+        except register.RegistrationError:  # the first registration stands
+            again = reg
         if right_angle_turns(again) == 0 and abs(again.rotation_deg) < abs(reg.rotation_deg):
             before, reg = turned, again
             what = {1: "90° counter-clockwise", 2: "180°", 3: "90° clockwise"}[turns]
