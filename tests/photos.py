@@ -26,10 +26,11 @@ def real_look(name: str = "rt_fuji_velvia_50"):
     return read_lut(require_path(LUTS / f"{name}.png"))
 
 
-def save8(rgb: np.ndarray, path, quality: int | None = None):
+def save8(rgb: np.ndarray, path, quality: int | None = None, subsampling: int = 2):
+    """8-bit codes of ``rgb`` as PNG, or as JPEG of ``quality`` (Pillow's ``subsampling``: 2 = 4:2:0, 0 = 4:4:4)."""
     codes = np.rint(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
     if quality:
-        Image.fromarray(codes).save(path, quality=quality, subsampling=2)
+        Image.fromarray(codes).save(path, quality=quality, subsampling=subsampling)
     else:
         Image.fromarray(codes).save(path)
     return path

@@ -76,7 +76,8 @@ class PairGrid:
         grid: "before" or "after".
         codec: the after file's :class:`JpegCodec`, or None (PNG/TIFF, or downsampled to work).
         after_size: (W, H) of the after image at working resolution.
-        scale_note: how the images were brought to working resolution (and turned, see ``turns``).
+        scale_note: how the images were brought to working resolution (and mirrored or turned, see
+            ``mirrored`` and ``turns``).
         turns: quarter turns counter-clockwise by which the before image was turned to the after
             image's orientation (:func:`make_pair_grid`); ``before`` is the turned image.
         mirrored: whether the before image was mirrored left to right (before any turn) to match the

@@ -179,13 +179,23 @@ def test_a_photo_turned_by_a_right_angle_is_resampled_in_one_step(tmp_path, velv
     assert held_out_delta_e(fit.model, velvia) < 0.6
 
 
+# How a camera stores pixels shown upright through each EXIF orientation tag (the inverse of the tag's transform)
+STORED = {1: lambda c: c, 3: lambda c: np.rot90(c, 2), 5: lambda c: c.transpose(1, 0, 2),
+          6: lambda c: np.rot90(c, 1), 8: lambda c: np.rot90(c, 3)}
+
+
+def oriented_jpeg(codes: np.ndarray, path, orientation: int, quality: int = 80):
+    """A JPEG of ``codes`` (uint8, upright) stored as a camera stores it under the EXIF ``orientation`` tag."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(np.ascontiguousarray(STORED[orientation](codes))).save(path, quality=quality, exif=exif.tobytes())
+    return path
+
+
 def sideways_jpeg(codes: np.ndarray, path, turns: int):
     """A JPEG whose pixels are stored turned (``np.rot90`` by ``turns``), with the EXIF orientation tag
     that shows them upright again, as a camera stores a portrait shot."""
-    exif = Image.Exif()
-    exif[0x0112] = {0: 1, 1: 6, 2: 3, 3: 8}[turns]
-    Image.fromarray(np.ascontiguousarray(np.rot90(codes, turns))).save(path, quality=80, exif=exif.tobytes())
-    return path
+    return oriented_jpeg(codes, path, {0: 1, 1: 6, 2: 3, 3: 8}[turns])
 
 
 def test_a_jpeg_stored_sideways_is_met_by_turning_the_before_image(tmp_path, kodim05, velvia):
@@ -206,10 +216,7 @@ def test_a_mirrored_export_is_met_by_mirroring_the_before_image(tmp_path, kodim0
     before image is mirrored left to right exactly (and turned where the rest is a turn), not refused."""
     codes = np.rint(np.clip(velvia.apply(kodim05), 0, 1) * 255).astype(np.uint8)
     if stored.startswith("transposed"):
-        exif = Image.Exif()
-        exif[0x0112] = 5
-        after = tmp_path / "a.jpg"
-        Image.fromarray(np.ascontiguousarray(codes.transpose(1, 0, 2))).save(after, quality=90, exif=exif.tobytes())
+        after = oriented_jpeg(codes, tmp_path / "a.jpg", 5, quality=90)
     else:
         after = save8((codes[:, ::-1] if "left" in stored else codes[::-1]) / 255.0, tmp_path / "a.png")
     fit = fit_photo_pairs([(save8(kodim05, tmp_path / "before.png"), after)])
@@ -258,9 +265,8 @@ def test_an_export_too_small_for_fine_detail_says_so(tmp_path, kodim05, velvia, 
     (2x2 pixels) is not flagged."""
     h, w = kodim05.shape[:2]
     after = lanczos(velvia.apply(kodim05), (round(w * scale), round(h * scale)))
-    Image.fromarray(np.rint(np.clip(after, 0, 1) * 255).astype(np.uint8)).save(
-        tmp_path / "a.jpg", quality=90, subsampling=subsampling)
-    fit = fit_photo_pairs([(save8(kodim05, tmp_path / "b.png"), tmp_path / "a.jpg")], opts=FitOptions(rounds=1))
+    after = save8(after, tmp_path / "a.jpg", quality=90, subsampling=subsampling)
+    fit = fit_photo_pairs([(save8(kodim05, tmp_path / "b.png"), after)], opts=FitOptions(rounds=1))
     footprint = (2 if subsampling == 2 else 1) / fit.pair_facts[0]["scale"]
     assert fit.pair_facts[0]["colour_sample_px"] == pytest.approx(footprint, abs=0.01)
     flagged = "colours seen only in fine detail are estimated" in fit.pairs[0]
