@@ -466,11 +466,14 @@ def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int) -
     pred = lut.apply(g.x)
     trust = g.valid & ~s.excluded
     flat_ok = (trust > 1e-3).reshape(-1)
-    if opts.vignette:
-        y_nv = (g.after if s.distortion is None else g.after - s.distortion).reshape(-1, 3)
-        groups = robust.colour_keys(g.x.reshape(-1, 3)[flat_ok], 5)
-        s.vignette = robust.fit_vignette(pred.reshape(-1, 3)[flat_ok], y_nv[flat_ok], g.rho.reshape(-1)[flat_ok],
-                                         groups, trust.reshape(-1)[flat_ok])
+    if opts.vignette:  # on the regular subsample fit_vignette would take, taken before any copy
+        idx = np.flatnonzero(flat_ok)
+        idx = idx[::max(1, -(-len(idx) // robust.VIGNETTE_PIXELS))]
+        y_nv = g.after.reshape(-1, 3)[idx]
+        if s.distortion is not None:
+            y_nv = y_nv - s.distortion.reshape(-1, 3)[idx]
+        s.vignette = robust.fit_vignette(pred.reshape(-1, 3)[idx], y_nv, g.rho.reshape(-1)[idx],
+                                         robust.colour_keys(g.x.reshape(-1, 3)[idx], 5), trust.reshape(-1)[idx])
     exports = {}  # the filters' simulated exports of this look, when they are tried
     if opts.simulate and r == 0:
         s.kernel_rms = g.choose_kernel(lut, s.vignette, exports=exports)
