@@ -85,6 +85,30 @@ def test_systems_kept_across_steps_give_the_fresh_result_and_are_built_once():
     assert len(kept) == 2 and not set(kept) & set(grams)
 
 
+
+def test_a_plain_pairs_rows_merged_by_colour_are_kept_across_steps_like_its_systems():
+    """A pair on its own grid (identity registration, no 4:2:0) is solved on rows merged by colour: while the
+    weights hold, a later step reuses those rows and so its DᵀWD, with the fresh result."""
+    design, residual, weight, table = _jpeg_like_pair()
+    h, w = residual.shape[:2]
+    rng = np.random.default_rng(2)
+    colours = rng.random((h * w, 3)).astype(np.float32)
+    colours[::2] = colours[1::2]  # pixels of the same colour share a merged row
+    idx, a = tetrahedral_weights(colours, N)
+    pixels = sp.csr_matrix((a.ravel(), (np.repeat(np.arange(h * w), 4), idx.ravel())), shape=(h * w, N**3))
+    plain, kept = ForwardDesign(pixels, None, None, colours), {}
+    first = gauss_newton_lattice([plain], [residual], [weight], table, N, systems=kept, **PRIORS)
+    fresh = ForwardDesign(pixels, None, None, colours)
+    np.testing.assert_array_equal(first, gauss_newton_lattice([fresh], [residual], [weight], table, N, **PRIORS))
+    rows, grams = plain.merged[1], {key: entry[3][0] for key, entry in kept.items()}
+    assert rows[0].shape[0] < h * w  # merged
+    later = {**PRIORS, "sigma": 0.02}
+    step = gauss_newton_lattice([plain], [0.5 * residual], [weight], first, N, systems=kept, **later)
+    np.testing.assert_array_equal(step, gauss_newton_lattice([fresh], [0.5 * residual], [weight], first, N, **later))
+    assert plain.merged[1] is rows and all(kept[key][3][0] is gram for key, gram in grams.items())
+    gauss_newton_lattice([plain], [residual], [0.5 * weight], table, N, systems=kept, **PRIORS)
+    assert plain.merged[1] is not rows and not set(kept) & set(grams)  # new weights: merged and built again
+
 def _chroma(rgb: np.ndarray) -> np.ndarray:
     """(H*W, 2) Cb, Cr of float RGB in [0, 1] (JFIF, centred on 0)."""
     return (rgb.reshape(-1, 3).astype(np.float64) @ YCBCR.T)[:, 1:]
