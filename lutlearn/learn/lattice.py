@@ -52,6 +52,7 @@ __all__ = [
     "multilevel_parts",
     "multilevel_preconditioner",
     "neighbour_operator",
+    "noise_sample",
     "noise_sigma",
     "normal_matrix",
     "normal_prior",
@@ -111,11 +112,19 @@ def neighbour_operator(n: int):
                          shape=(len(pairs), n**3))
 
 
+NOISE_SAMPLE = 300_000  # a noise level is estimated from at most this many residuals (:func:`noise_sample`)
+
+
+def noise_sample(n: int) -> slice:
+    """The regular subsample of ``n`` residuals that :func:`noise_sigma` estimates the noise from (all of
+    them up to :data:`NOISE_SAMPLE`): a caller that takes it first computes no other residuals."""
+    return slice(None, None, max(1, -(-n // NOISE_SAMPLE)))
+
+
 def noise_sigma(residual: np.ndarray, w: np.ndarray | None = None, floor: float = 1.0 / 255.0) -> float:
     """Robust per-pixel noise level (sRGB units) from residuals (P, 3): 1.4826 MAD over all channels."""
-    if len(residual) > 300_000:  # a regular subsample gives the same robust scale
-        step = int(np.ceil(len(residual) / 300_000))
-        residual, w = residual[::step], None if w is None else np.asarray(w)[::step]
+    keep = noise_sample(len(residual))  # a regular subsample gives the same robust scale
+    residual, w = residual[keep], None if w is None else np.asarray(w)[keep]
     r = np.abs(residual - np.median(residual, axis=0)).ravel()
     if w is None:
         mad = np.median(r)

@@ -38,7 +38,7 @@ from lutlearn.learn import pairs_check, robust
 from lutlearn.learn.blas import solver_threads
 from lutlearn.learn.exportsim import PairGrid, choose_sharpening
 from lutlearn.learn.forward import forward_design, gauss_newton_lattice
-from lutlearn.learn.lattice import noise_sigma, solve_lattice
+from lutlearn.learn.lattice import noise_sample, noise_sigma, solve_lattice
 from lutlearn.learn.model import LearnedModel, MLPSpec
 from lutlearn.learn.train import lm_fit
 from lutlearn.learn.train.lbfgs_fit import fit_mlp
@@ -366,11 +366,19 @@ class _State:
     precision: np.ndarray | float = 1.0 / (4.0 / 255) ** 2
 
 
-def _targets(g: PairGrid, s: _State) -> np.ndarray:
-    """float32 (H, W, 3): after − simulated distortion, vignette divided out."""
-    y = g.after if s.distortion is None else g.after - s.distortion
+def _targets(g: PairGrid, s: _State, idx: np.ndarray | None = None) -> np.ndarray:
+    """float32 (H, W, 3): after − simulated distortion, vignette divided out; or (len(idx), 3) at the flat grid
+    indices ``idx`` only (the same values)."""
+    if idx is None:
+        y = g.after if s.distortion is None else g.after - s.distortion
+        rho = g.rho
+    else:
+        y = g.after.reshape(-1, 3)[idx]
+        if s.distortion is not None:
+            y = y - s.distortion.reshape(-1, 3)[idx]
+        rho = g.rho.reshape(-1)[idx]
     if not s.vignette.flat:
-        y = s.vignette.remove(y.reshape(-1, 3), g.rho.reshape(-1)).reshape(y.shape)
+        y = s.vignette.remove(y.reshape(-1, 3), rho.reshape(-1)).reshape(y.shape)
     return y
 
 
@@ -387,7 +395,7 @@ def _pool(grids, states):
         w = _pixel_weights(g, s).reshape(-1)
         idx = np.flatnonzero(w > 1e-3 * w.max())
         xs.append(g.x.reshape(-1, 3)[idx])
-        ys.append(_targets(g, s).reshape(-1, 3)[idx])
+        ys.append(_targets(g, s, idx))
         ws.append(w[idx])
         who.append(np.full(len(idx), i))
         where.append(idx)
@@ -430,7 +438,8 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
         model, committee, residual = _fit_model(x, y, w, spec, opts, committee, gn)
         mlp = committee.members[0]
         lut = LUT3D.bake(model.apply, spec.lattice or 33)
-        sigma = noise_sigma(y - lut.apply(x), w, floor=NOISE_FLOOR)
+        keep = noise_sample(len(x))  # the residuals the noise level takes, and no others
+        sigma = noise_sigma(y[keep] - lut.apply(x[keep]), w[keep], floor=NOISE_FLOOR)
         if r == rounds - 1:
             break
         for s in states:
