@@ -154,10 +154,28 @@ def _activation(name, xp):
 def preactivation(params: dict, x, spec: MLPSpec, xp=np):
     """The output layer's pre-activation (M, 3) for inputs ``x`` (M, 3)."""
     act = _activation(spec.hidden_activation, xp)
+    dense = _dense if xp is np else (lambda h, w, b: h @ w + b)
     h = 2.0 * x - 1.0
     for w, b in zip(params["w"][:-1], params["b"][:-1]):
-        h = act(h @ w + b)
-    return h @ params["w"][-1] + params["b"][-1]
+        h = act(dense(h, w, b))
+    return dense(h, params["w"][-1], params["b"][-1])
+
+
+def _dense(h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``h @ w + b`` as elementwise products summed in a fixed order: every row is rounded the same wherever
+    it lies in ``h``.
+
+    A BLAS product rounds the rows its vector kernel takes and those of the edge tiles differently (fused
+    multiply-adds, another order of sums), so with ``@`` a colour's output moved by an ulp with the other
+    colours evaluated beside it, and now and then crossed a code: ``lutlearn apply`` of a learned look gave a
+    few pixels one code apart for a photo applied alone and the same photo applied in a batch (whose colour
+    cache holds colours evaluated with other photos'), seen with OpenBLAS's SkylakeX kernels.
+    """
+    out = np.empty((h.shape[0], w.shape[1]), np.result_type(h, w))
+    out[...] = b
+    for k in range(w.shape[0]):
+        out += h[:, k:k + 1] * w[k]
+    return out
 
 
 def forward(params: dict, x, spec: MLPSpec, xp=np):

@@ -106,7 +106,8 @@ def test_killed_lut_task_still_writes_everything_and_nothing_partial(ray_cluster
     pairs = plan_outputs(large, out_dir=tmp_path / "local")
     apply_batch(pairs, resolve_look("teal_orange"))
     for _, dst in pairs:
-        assert (out / dst.name).read_bytes() == dst.read_bytes(), dst.name
+        same = (out / dst.name).read_bytes() == dst.read_bytes()  # a bool: no diff of two images' bytes
+        assert same, dst.name
 
 
 def _driver(*args):
