@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from lutlearn.learn.blas import one_blas_thread, solver_threads
+from lutlearn.learn.robust import regular_sample
 from lutlearn.luts.interp import tetrahedral_weights
 
 __all__ = [
@@ -118,7 +119,7 @@ NOISE_SAMPLE = 300_000  # a noise level is estimated from at most this many resi
 def noise_sample(n: int) -> slice:
     """The regular subsample of ``n`` residuals that :func:`noise_sigma` estimates the noise from (all of
     them up to :data:`NOISE_SAMPLE`): a caller that takes it first computes no other residuals."""
-    return slice(None, None, max(1, -(-n // NOISE_SAMPLE)))
+    return regular_sample(n, NOISE_SAMPLE)
 
 
 def noise_sigma(residual: np.ndarray, w: np.ndarray | None = None, floor: float = 1.0 / 255.0) -> float:

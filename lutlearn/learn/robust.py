@@ -34,6 +34,7 @@ __all__ = [
     "fit_vignette",
     "huber_weights",
     "linear_to_srgb",
+    "regular_sample",
     "robust_scale",
     "srgb_to_linear",
 ]
@@ -97,12 +98,18 @@ def bin_by_colour(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, bit
     return ColourBins(mx.astype(np.float32), my.astype(np.float32), sw.astype(np.float32))
 
 
+def regular_sample(n: int, most: int) -> slice:
+    """Every k-th of ``n`` items, k the smallest step that keeps at most ``most`` of them (all of them when
+    ``n <= most``): the subsample a robust estimate takes of many pixels. A caller that takes it first
+    computes nothing for the rest."""
+    return slice(None, None, max(1, -(-n // most)))
+
+
 def robust_scale(r: np.ndarray, w: np.ndarray | None = None) -> float:
     """1.4826 x the (weighted) median absolute value of residual norms ``r`` (P,): a robust sigma."""
-    r = np.abs(np.asarray(r, np.float64))
-    if len(r) > 400_000:  # a regular subsample is as good for a scale and much cheaper to sort
-        step = int(np.ceil(len(r) / 400_000))
-        r, w = r[::step], None if w is None else np.asarray(w)[::step]
+    keep = regular_sample(len(r), 400_000)  # as good for a scale, and much cheaper to sort
+    r = np.abs(np.asarray(r, np.float64)[keep])
+    w = None if w is None else np.asarray(w)[keep]
     if w is None:
         return float(1.4826 * np.median(r))
     order = np.argsort(r)
@@ -245,10 +252,9 @@ def fit_vignette(pred: np.ndarray, after: np.ndarray, rho: np.ndarray, groups: n
     Returns:
         The :class:`Vignette`.
     """
-    if len(pred) > max_pixels:  # a regular subsample: 3 parameters need no millions of pixels
-        step = int(np.ceil(len(pred) / max_pixels))
-        pred, after, rho, groups = pred[::step], after[::step], rho[::step], groups[::step]
-        weights = None if weights is None else weights[::step]
+    keep = regular_sample(len(pred), max_pixels)  # 3 parameters need no millions of pixels
+    pred, after, rho, groups = pred[keep], after[keep], rho[keep], groups[keep]
+    weights = None if weights is None else weights[keep]
     lp = srgb_to_linear(pred) @ LUMA
     la = srgb_to_linear(after) @ LUMA
     ok = (lp > 0.01) & (la > 0.005) & (_channel_max(pred) < 0.98) & (_channel_max(after) < 0.98)

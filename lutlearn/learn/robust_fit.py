@@ -366,19 +366,21 @@ class _State:
     precision: np.ndarray | float = 1.0 / (4.0 / 255) ** 2
 
 
+def _undistorted(g: PairGrid, s: _State, idx: np.ndarray | None = None) -> np.ndarray:
+    """float32 (H, W, 3): after − simulated distortion; or (len(idx), 3) at the flat grid indices ``idx`` only."""
+    if idx is None:
+        return g.after if s.distortion is None else g.after - s.distortion
+    y = g.after.reshape(-1, 3)[idx]
+    return y if s.distortion is None else y - s.distortion.reshape(-1, 3)[idx]
+
+
 def _targets(g: PairGrid, s: _State, idx: np.ndarray | None = None) -> np.ndarray:
     """float32 (H, W, 3): after − simulated distortion, vignette divided out; or (len(idx), 3) at the flat grid
     indices ``idx`` only (the same values)."""
-    if idx is None:
-        y = g.after if s.distortion is None else g.after - s.distortion
-        rho = g.rho
-    else:
-        y = g.after.reshape(-1, 3)[idx]
-        if s.distortion is not None:
-            y = y - s.distortion.reshape(-1, 3)[idx]
-        rho = g.rho.reshape(-1)[idx]
+    y = _undistorted(g, s, idx)
     if not s.vignette.flat:
-        y = s.vignette.remove(y.reshape(-1, 3), rho.reshape(-1)).reshape(y.shape)
+        rho = g.rho.reshape(-1) if idx is None else g.rho.reshape(-1)[idx]
+        y = s.vignette.remove(y.reshape(-1, 3), rho).reshape(y.shape)
     return y
 
 
@@ -477,11 +479,8 @@ def _update_pair(g: PairGrid, s: _State, lut: LUT3D, opts: FitOptions, r: int) -
     flat_ok = (trust > 1e-3).reshape(-1)
     if opts.vignette:  # on the regular subsample fit_vignette would take, taken before any copy
         idx = np.flatnonzero(flat_ok)
-        idx = idx[::max(1, -(-len(idx) // robust.VIGNETTE_PIXELS))]
-        y_nv = g.after.reshape(-1, 3)[idx]
-        if s.distortion is not None:
-            y_nv = y_nv - s.distortion.reshape(-1, 3)[idx]
-        s.vignette = robust.fit_vignette(pred.reshape(-1, 3)[idx], y_nv, g.rho.reshape(-1)[idx],
+        idx = idx[robust.regular_sample(len(idx), robust.VIGNETTE_PIXELS)]
+        s.vignette = robust.fit_vignette(pred.reshape(-1, 3)[idx], _undistorted(g, s, idx), g.rho.reshape(-1)[idx],
                                          robust.colour_keys(g.x.reshape(-1, 3)[idx], 5), trust.reshape(-1)[idx])
     exports = {}  # the filters' simulated exports of this look, when they are tried
     if opts.simulate and r == 0:

@@ -85,7 +85,6 @@ def test_systems_kept_across_steps_give_the_fresh_result_and_are_built_once():
     assert len(kept) == 2 and not set(kept) & set(grams)
 
 
-
 def test_a_plain_pairs_rows_merged_by_colour_are_kept_across_steps_like_its_systems():
     """A pair on its own grid (identity registration, no 4:2:0) is solved on rows merged by colour: while the
     weights hold, a later step reuses those rows and so its DᵀWD, with the fresh result."""
@@ -108,6 +107,7 @@ def test_a_plain_pairs_rows_merged_by_colour_are_kept_across_steps_like_its_syst
     assert plain.merged[1] is rows and all(kept[key][3][0] is gram for key, gram in grams.items())
     gauss_newton_lattice([plain], [residual], [0.5 * weight], table, N, systems=kept, **PRIORS)
     assert plain.merged[1] is not rows and not set(kept) & set(grams)  # new weights: merged and built again
+
 
 def _chroma(rgb: np.ndarray) -> np.ndarray:
     """(H*W, 2) Cb, Cr of float RGB in [0, 1] (JFIF, centred on 0)."""
