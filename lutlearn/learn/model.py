@@ -154,28 +154,38 @@ def _activation(name, xp):
 def preactivation(params: dict, x, spec: MLPSpec, xp=np):
     """The output layer's pre-activation (M, 3) for inputs ``x`` (M, 3)."""
     act = _activation(spec.hidden_activation, xp)
-    dense = _dense if xp is np else (lambda h, w, b: h @ w + b)
+    if xp is np:
+        return _preactivation_np(params, x, act)
     h = 2.0 * x - 1.0
     for w, b in zip(params["w"][:-1], params["b"][:-1]):
-        h = act(dense(h, w, b))
-    return dense(h, params["w"][-1], params["b"][-1])
+        h = act(h @ w + b)
+    return h @ params["w"][-1] + params["b"][-1]
 
 
-def _dense(h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``h @ w + b`` as elementwise products summed in a fixed order: every row is rounded the same wherever
-    it lies in ``h``.
+def _preactivation_np(params: dict, x: np.ndarray, act) -> np.ndarray:
+    """:func:`preactivation` in numpy, each layer's ``h @ w + b`` as elementwise products summed in a fixed
+    order, so that every row is rounded the same wherever it lies in ``x``.
 
     A BLAS product rounds the rows its vector kernel takes and those of the edge tiles differently (fused
     multiply-adds, another order of sums), so with ``@`` a colour's output moved by an ulp with the other
     colours evaluated beside it, and now and then crossed a code: ``lutlearn apply`` of a learned look gave a
     few pixels one code apart for a photo applied alone and the same photo applied in a batch (whose colour
     cache holds colours evaluated with other photos'), seen with OpenBLAS's SkylakeX kernels.
+
+    The activations are held transposed, (units, M): each term of a sum is then one contiguous row of ``h``
+    times one column of ``w`` (3x faster than the columns of an (M, units) array; the same roundings).
     """
-    out = np.empty((h.shape[0], w.shape[1]), np.result_type(h, w))
-    out[...] = b
-    for k in range(w.shape[0]):
-        out += h[:, k:k + 1] * w[k]
-    return out
+    h = np.ascontiguousarray((2.0 * x - 1.0).T)
+    layers = list(zip(params["w"], params["b"]))
+    for i, (w, b) in enumerate(layers):
+        w, b = np.asarray(w), np.asarray(b)
+        out = np.empty((w.shape[1], h.shape[1]), np.result_type(h, w))
+        out[...] = b[:, None]
+        term = np.empty_like(out)
+        for k in range(w.shape[0]):
+            out += np.multiply(w[k][:, None], h[k], out=term)
+        h = act(out) if i < len(layers) - 1 else out
+    return h.T
 
 
 def forward(params: dict, x, spec: MLPSpec, xp=np):

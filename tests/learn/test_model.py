@@ -27,6 +27,17 @@ def test_dead_output_is_detected():
     assert (forward(params, X, spec)[:, 1] == 0).all()
 
 
+@pytest.mark.parametrize("spec", [MLPSpec(), MLPSpec(hidden=(16, 8), hidden_activation="tanh")])
+def test_a_colours_output_does_not_depend_on_the_colours_evaluated_beside_it(spec):
+    # ``lutlearn apply`` caches a look's output per colour across photos: a colour must get the same bits
+    # alone and anywhere in a batch (a BLAS product rounds its edge-tile rows differently)
+    params = to_numpy(init(jax.random.PRNGKey(5), spec))
+    batch = forward(params, X[:1001], spec)
+    for i in range(0, 996, 37):
+        assert np.array_equal(forward(params, X[i:i + 1], spec), batch[i:i + 1])
+        assert np.array_equal(forward(params, X[i:i + 5], spec), batch[i:i + 5])
+
+
 @pytest.mark.parametrize("spec", [MLPSpec(), MLPSpec(hidden=(16, 8), hidden_activation="tanh", lattice=5)])
 def test_numpy_and_jax_forward_agree(spec):
     params = init(jax.random.PRNGKey(3), spec)
