@@ -330,6 +330,28 @@ def test_the_lattice_prior_is_centred_on_the_committee_of_networks(kodim05, velv
         FitOptions(networks=0)
 
 
+def test_a_degenerate_network_is_fitted_again_not_averaged_into_the_committee(kodim05, velvia):
+    """A member whose ReLU outputs died (seen on a vignetted pair with colour grain) has no gradient to come back
+    by, so warm starts keep it dead and the committee's mean, the lattice prior's centre, far from the look:
+    it is fitted again from a new start."""
+    from lutlearn.learn import robust_fit
+    from lutlearn.learn.model import LearnedModel, MLPSpec, dead_outputs
+
+    x = kodim05.reshape(-1, 3)[::7]
+    y, w = velvia.apply(x), np.ones(len(x), np.float32)
+    spec = MLPSpec(lattice=17)
+    _, committee, _ = robust_fit._fit_model(x, y, w, spec, FitOptions(networks=3))
+    dead = committee.members[1]
+    dead = LearnedModel(spec=dead.spec, params={"w": dead.params["w"],
+                                                "b": dead.params["b"][:-1] + [np.array([0.5, -50, -50], np.float32)]})
+    assert dead_outputs(dead.params, x, dead.spec) == [1, 2]
+    committee.members[1] = dead
+    _, committee, _ = robust_fit._fit_model(x, y, w, spec, FitOptions(networks=3), committee)
+    assert len(committee.members) == 3
+    assert all(dead_outputs(m.params, x, m.spec) == [] for m in committee.members)
+    assert delta_e2000(np.clip(committee.predict(x), 0, 1), y).mean() < 1.0
+
+
 def test_small_grids_get_more_rounds():
     """Rounds cost about in proportion to the grids' pixels and converge slowest on a small export:
     6 rounds for a 768x512 grid (or four), 7 at 0.6 of that size, 10 at half size and below."""
