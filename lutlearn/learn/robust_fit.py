@@ -42,6 +42,7 @@ from lutlearn.learn.lattice import noise_sample, noise_sigma, solve_lattice
 from lutlearn.learn.model import LearnedModel, MLPSpec
 from lutlearn.learn.train import lm_fit
 from lutlearn.learn.train.lbfgs_fit import fit_mlp
+from lutlearn.luts.interp import lookup
 from lutlearn.luts.lut import LUT3D, identity_grid
 
 __all__ = ["FitOptions", "PhotoFit", "fit_grids", "rounds_for"]
@@ -277,16 +278,31 @@ class _Committee:
     """
 
     members: list
+    nodes: dict = dataclasses.field(default_factory=dict)  # n -> the members' outputs at the n^3 lattice nodes
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The members' mean (the lattice prior's centre)."""
         return np.mean([m.predict(x) for m in self.members], axis=0)
 
+    def node_outputs(self, n: int) -> list:
+        """Each member's float32 (n^3, 3) outputs at the n^3 lattice nodes, computed once."""
+        if n not in self.nodes:
+            grid = identity_grid(n).reshape(-1, 3)
+            self.nodes[n] = [m.predict(grid) for m in self.members]
+        return self.nodes[n]
+
     def offset(self, n: int) -> np.ndarray:
         """float32 (n, n, n, 3): the members' mean minus the first member, at the lattice nodes (unclipped)."""
-        nodes = identity_grid(n).reshape(-1, 3)
-        outputs = [m.predict(nodes) for m in self.members]
+        outputs = self.node_outputs(n)
         return (np.mean(outputs, axis=0) - outputs[0]).astype(np.float32).reshape(n, n, n, 3)
+
+    def bake(self, table: np.ndarray) -> LUT3D:
+        """The first member with ``table`` as its lattice, baked at the table's nodes: ``LUT3D.bake`` of that
+        model's ``apply``, from the member's outputs there (a colour's output is the same in any batch)."""
+        n = table.shape[0]
+        grid = identity_grid(n)
+        out = (self.node_outputs(n)[0] + lookup(table, grid.reshape(-1, 3), np)).astype(np.float32)
+        return LUT3D(np.clip(out, 0.0, 1.0).reshape(grid.shape))
 
 
 def _fit_model(x, y, w, spec: MLPSpec, opts: FitOptions, committee=None, gn=None):
@@ -336,7 +352,7 @@ def _fit_model(x, y, w, spec: MLPSpec, opts: FitOptions, committee=None, gn=None
         residual = solve_lattice(bins.x, bins.y - committee.predict(bins.x), bins.w, spec.lattice, sigma=1.0,
                                  tau_s=opts.tau_s, tau_r=opts.tau_r)
     else:
-        residual = _gauss_newton(mlp, offset, spec, opts, *gn)
+        residual = _gauss_newton(committee, offset, spec, opts, *gn)
     return LearnedModel(spec=spec, params={**mlp.params, "lattice": residual + offset}), committee, residual
 
 
@@ -366,11 +382,10 @@ def _sound(fits, refit) -> list:
     return members
 
 
-def _gauss_newton(mlp, offset, spec, opts, grids, states, residual, systems, rtol: float = 1e-3):
+def _gauss_newton(committee, offset, spec, opts, grids, states, residual, systems, rtol: float = 1e-3):
     """One Gauss-Newton step for the residual around the committee's mean: residuals from the full
     export simulation, linear export Jacobian."""
-    table = residual + offset
-    lut = LUT3D.bake(LearnedModel(spec=spec, params={**mlp.params, "lattice": table}).apply, spec.lattice)
+    lut = committee.bake(residual + offset)  # the first network with the last residual around the new mean
     designs, residuals, weights = [], [], []
     for g, s in zip(grids, states):
         if s.design is None:
@@ -471,7 +486,7 @@ def fit_grids(grids: list[PairGrid], spec: MLPSpec = MLPSpec(lattice=33), opts: 
         gn = (grids, states, residual, systems) if opts.gauss_newton and needs_gn and late and spec.lattice else None
         model, committee, residual = _fit_model(x, y, w, spec, opts, committee, gn)
         mlp = committee.members[0]
-        lut = LUT3D.bake(model.apply, spec.lattice or 33)
+        lut = committee.bake(model.params["lattice"]) if spec.lattice else LUT3D.bake(model.apply, 33)
         keep = noise_sample(len(x))  # the residuals the noise level takes, and no others
         sigma = noise_sigma(y[keep] - lut.apply(x[keep]), w[keep], floor=NOISE_FLOOR)
         if r == rounds - 1:

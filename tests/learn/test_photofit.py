@@ -311,7 +311,7 @@ def test_the_lattice_prior_is_centred_on_the_committee_of_networks(kodim05, velv
     around it: baked at the lattice size, its nodes are mean + residual (what the priors pull toward
     the mean)."""
     from lutlearn.learn import robust_fit
-    from lutlearn.learn.model import MLPSpec
+    from lutlearn.learn.model import LearnedModel, MLPSpec
     from lutlearn.luts.lut import LUT3D, identity_grid
 
     x = kodim05.reshape(-1, 3)[::7]
@@ -323,6 +323,11 @@ def test_the_lattice_prior_is_centred_on_the_committee_of_networks(kodim05, velv
     assert len(outputs) == 3 and np.abs(outputs[1] - outputs[0]).max() > 1e-3  # three different starts
     mean = np.mean(outputs, axis=0)
     np.testing.assert_allclose(LUT3D.bake(model.apply, 17).table, np.clip(mean + residual, 0, 1), atol=2e-6)
+    # each round bakes the first network with a lattice from the outputs it already has at the nodes: exactly
+    # LUT3D.bake of that model
+    table = (mean - outputs[0] + residual).astype(np.float32)
+    full = LearnedModel(spec=spec, params={**committee.members[0].params, "lattice": table})
+    assert np.array_equal(committee.bake(table).table, LUT3D.bake(full.apply, 17).table)
     one, committee, residual = robust_fit._fit_model(x, y, w, spec, FitOptions(networks=1))
     assert len(committee.members) == 1
     np.testing.assert_allclose(one.params["lattice"], residual)
