@@ -290,8 +290,9 @@ def smoothed_score(real, skip, stride: int, cache: dict) -> float:
 
     from lutlearn.luts.lut import LUT3D
 
-    table = LUT3D.bake(real.apply, 65).table
-    sigma = SMOOTH_NODES * 64 / 32
+    fine, coarse = 65, 33
+    table = LUT3D.bake(real.apply, fine).table
+    sigma = SMOOTH_NODES * (fine - 1) / (coarse - 1)  # in the fine bake's node spacing
     smooth = np.stack([gaussian_filter(table[..., c], sigma, mode="nearest") for c in range(3)], -1)
     return score(LUT3D(smooth.astype(np.float32)), real, skip, stride, cache)[0]
 
@@ -417,22 +418,23 @@ def main(argv=None) -> int:
         ap.error("--peers-venv (or $LUTLEARN_PEERS_VENV) is needed for the peers; or pass --tools lutlearn")
     cache = Path(args.cache)
     log = lambda m: print(m, file=sys.stderr, flush=True)
+    shared = None if args.cpu_lock == "none" else "s"  # data making and scoring: the lock taken shared
     results, score_cache, smoothed = {}, {}, {}
     for look_name in looks:
         real = read_look(look_name)
         results[look_name] = {}
         score_cache.clear()
-        with cpu_lock(None if args.cpu_lock == "none" else "s"):
+        with cpu_lock(shared):
             smoothed[look_name] = smoothed_score(real, {d.train}, args.stride, score_cache)
         for row in rows:
-            with cpu_lock(None if args.cpu_lock == "none" else "s"):
+            with cpu_lock(shared):
                 pairs, skip = make_row(look_name, real, row, d, cache)
             results[look_name][row] = {}
             for tool in tools:
                 meta = run_tool(tool, pairs, cache / look_name / d.tag(row), args)
                 cell = {"seconds": meta["seconds"], "rss_mb": meta["rss_mb"], "mean": None, "p99": None}
                 if meta["cube"]:
-                    with cpu_lock(None if args.cpu_lock == "none" else "s"):
+                    with cpu_lock(shared):
                         cell["mean"], cell["p99"] = score(read_cube(Path(meta["cube"])), real, skip, args.stride,
                                                           score_cache)
                 else:
